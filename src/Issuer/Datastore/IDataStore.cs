@@ -1,0 +1,100 @@
+namespace IdentityIssuer.Issuer.Datastore;
+
+/// <summary>
+/// The issuer's persistent state. One interface, two providers (SQLite embedded, PostgreSQL for
+/// production and HA), one shared test suite. Every write is atomic: it either lands whole or not at all.
+/// Implementations are safe to use from many threads and several issuer processes at once.
+/// </summary>
+public interface IDataStore
+{
+    /// <summary>Creates the schema or brings it up to date. Idempotent; safe when several replicas start together.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>True when the database answers.</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken);
+
+    // Registration entries.
+
+    /// <summary>Stores a new entry, assigning id (when empty), revision and created-at. Throws <see cref="DuplicateEntryException"/>.</summary>
+    Task<RegistrationEntry> CreateEntryAsync(RegistrationEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>The entry, or null.</summary>
+    Task<RegistrationEntry?> GetEntryAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the entry with this id, bumping its revision. Throws <see cref="NotFoundException"/> or <see cref="DuplicateEntryException"/>.</summary>
+    Task<RegistrationEntry> UpdateEntryAsync(RegistrationEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the entry and returns it as it was, or null when there was none. Bumps the store revision.</summary>
+    Task<RegistrationEntry?> DeleteEntryAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Entries matching the filter, ordered by id, one page at a time.</summary>
+    Task<Page<RegistrationEntry>> ListEntriesAsync(EntryFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>The highest revision number handed out so far (0 for an empty store).</summary>
+    Task<long> GetCurrentRevisionAsync(CancellationToken cancellationToken);
+
+    // Join tokens.
+
+    /// <summary>Stores a join token (by hash).</summary>
+    Task CreateJoinTokenAsync(JoinToken token, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Atomically removes and returns the token with this hash when it exists and has not expired at
+    /// <paramref name="now"/>; null otherwise. Of two racing callers, exactly one gets the token.
+    /// </summary>
+    Task<JoinToken?> ConsumeJoinTokenAsync(string tokenHash, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Deletes tokens that expired before <paramref name="now"/>; returns how many.</summary>
+    Task<int> PruneJoinTokensAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    // Attested nodes.
+
+    /// <summary>Creates or replaces the node with this SPIFFE ID.</summary>
+    Task<AttestedNode> UpsertAttestedNodeAsync(AttestedNode node, CancellationToken cancellationToken);
+
+    /// <summary>The node, or null.</summary>
+    Task<AttestedNode?> GetAttestedNodeAsync(string spiffeId, CancellationToken cancellationToken);
+
+    /// <summary>Nodes ordered by SPIFFE ID, one page at a time (page size 0 means 100).</summary>
+    Task<Page<AttestedNode>> ListAttestedNodesAsync(int pageSize, string? pageToken, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the node; false when there was none.</summary>
+    Task<bool> DeleteAttestedNodeAsync(string spiffeId, CancellationToken cancellationToken);
+
+    // CA journal.
+
+    /// <summary>Creates or replaces the authority with this id.</summary>
+    Task<CaAuthority> UpsertAuthorityAsync(CaAuthority authority, CancellationToken cancellationToken);
+
+    /// <summary>Authorities of a kind, oldest first.</summary>
+    Task<IReadOnlyList<CaAuthority>> ListAuthoritiesAsync(AuthorityKind kind, CancellationToken cancellationToken);
+
+    // Bundles.
+
+    /// <summary>The bundle of a trust domain, or null.</summary>
+    Task<TrustBundle?> GetBundleAsync(string trustDomain, CancellationToken cancellationToken);
+
+    /// <summary>Every stored bundle (own and federated), by trust domain name.</summary>
+    Task<IReadOnlyList<TrustBundle>> ListBundlesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Adds authorities to a trust domain's bundle (creating it with sequence 1 when absent), skipping
+    /// ones already present (same DER / same kid). Raises the sequence by one only when something was
+    /// added. Atomic across replicas. Returns the bundle after the change.
+    /// </summary>
+    Task<TrustBundle> AppendBundleAsync(string trustDomain, bool isOwn, IReadOnlyList<byte[]> x509Authorities, IReadOnlyList<BundleJwtKey> jwtKeys, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes authorities from a bundle (X.509 by DER equality, JWT by kid); raises the sequence by one
+    /// when something was removed. Throws <see cref="NotFoundException"/> when the bundle does not exist.
+    /// </summary>
+    Task<TrustBundle> RemoveFromBundleAsync(string trustDomain, IReadOnlyList<byte[]> x509Authorities, IReadOnlyList<string> jwtKeyIds, CancellationToken cancellationToken);
+
+    // Issuance record.
+
+    /// <summary>Stores issuance records in one transaction (the hot path: one round trip for a batch).</summary>
+    Task AddIssuanceRecordsAsync(IReadOnlyList<IssuanceRecord> records, CancellationToken cancellationToken);
+
+    /// <summary>Issuance records matching the filter, newest first, one page at a time.</summary>
+    Task<Page<IssuanceRecord>> ListIssuanceRecordsAsync(IssuanceFilter filter, CancellationToken cancellationToken);
+}

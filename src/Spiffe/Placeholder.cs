@@ -1,0 +1,5 @@
+namespace IdentityIssuer.Spiffe;
+
+internal static class AssemblyMarker
+{
+}

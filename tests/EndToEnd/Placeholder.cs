@@ -1,0 +1,5 @@
+namespace IdentityIssuer.EndToEnd;
+
+internal static class AssemblyMarker
+{
+}

@@ -1,0 +1,5 @@
+namespace IdentityIssuer.Issuer.Tests;
+
+internal static class AssemblyMarker
+{
+}

@@ -1,0 +1,5 @@
+namespace IdentityIssuer.Spiffe.Tests;
+
+internal static class AssemblyMarker
+{
+}

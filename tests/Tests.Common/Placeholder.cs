@@ -1,0 +1,5 @@
+namespace IdentityIssuer.Tests.Common;
+
+internal static class AssemblyMarker
+{
+}
