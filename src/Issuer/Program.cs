@@ -1,1 +1,16 @@
-return 0;
+using System.CommandLine;
+using IdentityIssuer.Issuer.Cli;
+
+var root = new RootCommand("identity-issuer: a SPIFFE workload certificate authority")
+{
+    CliCommon.Socket,
+    CliCommon.Output,
+};
+root.Subcommands.Add(ServerCommands.Run());
+root.Subcommands.Add(ServerCommands.Migrate());
+root.Subcommands.Add(EntryCommands.Create());
+root.Subcommands.Add(TokenCommands.Create());
+root.Subcommands.Add(BundleCommands.Create());
+root.Subcommands.Add(SvidCommands.Create());
+root.Subcommands.Add(ServerCommands.Healthcheck());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,112 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using IdentityIssuer.Issuer.Ca;
+using IdentityIssuer.Issuer.Registration;
+using Microsoft.Extensions.Logging;
+
+namespace IdentityIssuer.Issuer.Api.Bundle;
+
+/// <summary>
+/// The issuer's own X509-SVID (<c>spiffe://TD/identity-issuer/server</c>) for its HTTPS listeners.
+/// Its key is generated in memory here; the SVID is renewed once half its lifetime has passed.
+/// </summary>
+internal sealed partial class ServerSvidProvider : IDisposable
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromHours(1);
+
+    private readonly X509SvidMinter _minter;
+    private readonly CaManager _ca;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ServerSvidProvider> _logger;
+    private readonly SemaphoreSlim _renewing = new(1, 1);
+    private volatile Current? _current;
+
+    public ServerSvidProvider(X509SvidMinter minter, CaManager ca, TimeProvider time, ILogger<ServerSvidProvider> logger)
+    {
+        _minter = minter;
+        _ca = ca;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The TLS context for a new connection; starts a renewal in the background when due.</summary>
+    public SslStreamCertificateContext GetContext()
+    {
+        var current = _current ?? throw new CaException("the server SVID has not been minted yet");
+        if (_time.GetUtcNow() >= current.RenewAt)
+        {
+            _ = Task.Run(() => RenewAsync(CancellationToken.None));
+        }
+
+        return current.Context;
+    }
+
+    /// <summary>The current certificate, for tests and diagnostics.</summary>
+    public X509Certificate2? Certificate => _current?.Certificate;
+
+    /// <summary>Mints a fresh SVID unless another renewal is under way.</summary>
+    public async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        if (!await _renewing.WaitAsync(0, cancellationToken))
+        {
+            return;
+        }
+
+        try
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest("CN=identity-issuer", key, HashAlgorithmName.SHA256);
+            var minted = await _minter.MintAsync(
+                new X509SvidParams
+                {
+                    SpiffeId = ReservedIds.Server(_ca.TrustDomain),
+                    Csr = request.CreateSigningRequest(),
+                    Ttl = Ttl,
+                    DnsNames = ["localhost"],
+                    Caller = "issuer",
+                },
+                cancellationToken);
+            using var leaf = X509CertificateLoader.LoadCertificate(minted.CertificateDer);
+            var withKey = leaf.CopyWithPrivateKey(key);
+            var intermediates = new X509Certificate2Collection();
+            foreach (var der in minted.ChainAboveDer)
+            {
+                intermediates.Add(X509CertificateLoader.LoadCertificate(der));
+            }
+
+            var context = SslStreamCertificateContext.Create(withKey, intermediates, offline: true);
+            var renewAt = minted.NotBefore + ((minted.NotAfter - minted.NotBefore) / 2);
+            var previous = _current;
+            _current = new Current(withKey, context, renewAt);
+            previous?.Certificate.Dispose();
+            LogRenewed(_logger, minted.Serial, minted.NotAfter);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRenewFailed(_logger, ex);
+            if (_current is null)
+            {
+                throw;
+            }
+        }
+        finally
+        {
+            _renewing.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _current?.Certificate.Dispose();
+        _renewing.Dispose();
+    }
+
+    private sealed record Current(X509Certificate2 Certificate, SslStreamCertificateContext Context, DateTimeOffset RenewAt);
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Server SVID renewed: serial {Serial}, valid until {NotAfter:O}")]
+    private static partial void LogRenewed(ILogger logger, string serial, DateTimeOffset notAfter);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Error, Message = "Server SVID renewal failed")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,83 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace IdentityIssuer.Issuer.Ca;
+
+/// <summary>Certificate pieces built by hand so that no URI passes through <see cref="Uri"/> (which rewrites them).</summary>
+internal static class X509Extensions
+{
+    private const string SubjectAltNameOid = "2.5.29.17";
+
+    /// <summary>A SubjectAltName with one URI (the SPIFFE ID, written byte for byte) and any DNS names.</summary>
+    public static X509Extension SubjectAltName(string uri, IEnumerable<string> dnsNames, bool critical)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteCharacterString(UniversalTagNumber.IA5String, uri, new Asn1Tag(TagClass.ContextSpecific, 6));
+            foreach (var dns in dnsNames)
+            {
+                writer.WriteCharacterString(UniversalTagNumber.IA5String, dns, new Asn1Tag(TagClass.ContextSpecific, 2));
+            }
+        }
+
+        return new X509Extension(new Oid(SubjectAltNameOid, "Subject Alternative Name"), writer.Encode(), critical);
+    }
+
+    /// <summary>A random positive 128-bit serial number with a non-zero first byte.</summary>
+    public static byte[] NewSerialNumber()
+    {
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F;
+        if (serial[0] == 0)
+        {
+            serial[0] = 0x01;
+        }
+
+        return serial;
+    }
+
+    /// <summary>Builds an X.500 name from its string form and appends extra relative names.</summary>
+    public static X500DistinguishedName NameWith(string baseName, string? commonName = null, string? serialNumber = null)
+    {
+        var parsed = new X500DistinguishedName(baseName);
+        var builder = new X500DistinguishedNameBuilder();
+        foreach (var rdn in parsed.EnumerateRelativeDistinguishedNames(reversed: false))
+        {
+            var oid = rdn.GetSingleElementType();
+            var value = rdn.GetSingleElementValue() ?? string.Empty;
+            builder.Add(oid.Value!, value);
+        }
+
+        if (serialNumber is not null)
+        {
+            builder.Add("2.5.4.5", serialNumber, UniversalTagNumber.PrintableString);
+        }
+
+        if (commonName is not null)
+        {
+            builder.AddCommonName(commonName);
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Describes a public key as the issuance record does: ec-p256, ec-p384, rsa-2048, ….</summary>
+    public static string DescribeKey(PublicKey key)
+    {
+        using var ec = key.GetECDsaPublicKey();
+        if (ec is not null)
+        {
+            return $"ec-p{ec.KeySize}";
+        }
+
+        using var rsa = key.GetRSAPublicKey();
+        if (rsa is not null)
+        {
+            return $"rsa-{rsa.KeySize}";
+        }
+
+        return "unknown";
+    }
+}

@@ -1,0 +1,49 @@
+namespace IdentityIssuer.Issuer.Registration;
+
+/// <summary>Checks DNS names for X509-SVID SANs: lowercase LDH labels, an optional leading wildcard label.</summary>
+internal static class DnsNames
+{
+    /// <summary>Null when <paramref name="name"/> is a valid DNS SAN, else what is wrong.</summary>
+    public static string? Check(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return "a DNS name is empty";
+        }
+
+        if (name.Length > 253)
+        {
+            return $"'{name[..32]}…' is longer than 253 characters";
+        }
+
+        var labels = name.Split('.');
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var label = labels[i];
+            if (i == 0 && label == "*" && labels.Length > 2)
+            {
+                continue;
+            }
+
+            if (label.Length is 0 or > 63)
+            {
+                return $"'{name}' has an empty label or one longer than 63 characters";
+            }
+
+            if (label[0] == '-' || label[^1] == '-')
+            {
+                return $"'{name}' has a label that starts or ends with '-'";
+            }
+
+            foreach (var c in label)
+            {
+                if (c is not (>= 'a' and <= 'z' or >= '0' and <= '9' or '-'))
+                {
+                    return $"'{name}' may contain only lowercase letters, digits, '-' and '.' (found '{c}')";
+                }
+            }
+        }
+
+        return null;
+    }
+}
