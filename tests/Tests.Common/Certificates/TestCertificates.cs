@@ -102,7 +102,7 @@ public static class TestCertificates
         using var unkeyed = request.Create(issuerName, generator, spec.NotBefore, spec.NotAfter, NewSerial());
         return key switch
         {
-            ECDsa ec => unkeyed.CopyWithPrivateKey(ec),
+            ECDsa ec => AttachEcKey(unkeyed, ec),
             RSA rsa => unkeyed.CopyWithPrivateKey(rsa),
             _ => throw new InvalidOperationException("unreachable"),
         };
@@ -174,6 +174,21 @@ public static class TestCertificates
         foreach (var extension in spec.ExtraExtensions)
         {
             extensions.Add(extension);
+        }
+    }
+
+    // The BCL refuses to pair an ECDSA key with a certificate whose key usage allows only key
+    // agreement; such a certificate (a deliberate defect) gets the same key as ECDH instead.
+    private static X509Certificate2 AttachEcKey(X509Certificate2 certificate, ECDsa key)
+    {
+        try
+        {
+            return certificate.CopyWithPrivateKey(key);
+        }
+        catch (ArgumentException)
+        {
+            using var ecdh = ECDiffieHellman.Create(key.ExportParameters(includePrivateParameters: true));
+            return certificate.CopyWithPrivateKey(ecdh);
         }
     }
 
