@@ -1,5 +1,0 @@
-namespace IdentityIssuer.Spiffe;
-
-internal static class AssemblyMarker
-{
-}

@@ -1,5 +1,0 @@
-namespace IdentityIssuer.Spiffe.Tests;
-
-internal static class AssemblyMarker
-{
-}

@@ -1,5 +1,0 @@
-namespace IdentityIssuer.Tests.Common;
-
-internal static class AssemblyMarker
-{
-}
