@@ -26,13 +26,6 @@ internal static class SignatureHashes
         throw Unsupported(hashAlgorithm);
     }
 
-    /// <summary>Hashes <paramref name="data"/>, or throws for a hash key managers do not sign with.</summary>
-    public static byte[] HashData(HashAlgorithmName hashAlgorithm, ReadOnlySpan<byte> data)
-    {
-        _ = DigestLength(hashAlgorithm);
-        return CryptographicOperations.HashData(hashAlgorithm, data);
-    }
-
     /// <summary>Throws unless <paramref name="digest"/> has the size <paramref name="hashAlgorithm"/> produces.</summary>
     public static void ThrowIfWrongLength(ReadOnlySpan<byte> digest, HashAlgorithmName hashAlgorithm)
     {
