@@ -14,12 +14,13 @@ internal static class DirectorySync
     /// <summary>
     /// Best effort: a rename that is lost in a crash leaves the previous, complete file in place,
     /// so failing here costs durability of the latest change, never consistency.
+    /// Returns whether the directory was flushed.
     /// </summary>
-    public static void Flush(string directory)
+    public static bool Flush(string directory)
     {
         if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
         {
-            return; // Windows: rename is journaled by NTFS and there is no directory handle to flush.
+            return false; // Windows: rename is journaled by NTFS and there is no directory handle to flush.
         }
 
         var path = Encoding.UTF8.GetBytes(directory + "\0");
@@ -28,12 +29,12 @@ internal static class DirectorySync
             var fd = Open(path, ReadOnly);
             if (fd < 0)
             {
-                return;
+                return false;
             }
 
             try
             {
-                _ = FSync(fd);
+                return FSync(fd) == 0;
             }
             finally
             {
@@ -43,6 +44,7 @@ internal static class DirectorySync
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             // Not a libc platform; see the remark above.
+            return false;
         }
     }
 
