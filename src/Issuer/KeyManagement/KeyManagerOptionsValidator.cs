@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+
+namespace IdentityIssuer.Issuer.KeyManagement;
+
+/// <summary>Checks <see cref="KeyManagerOptions"/> at start and reports every problem at once, naming the configuration key.</summary>
+internal sealed class KeyManagerOptionsValidator : IValidateOptions<KeyManagerOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, KeyManagerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        var type = options.Type?.Trim();
+        var isDisk = string.Equals(type, KeyManagerOptions.DiskType, StringComparison.OrdinalIgnoreCase);
+        if (!isDisk && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{KeyManagerOptions.SectionName}:Type must be '{KeyManagerOptions.MemoryType}' or '{KeyManagerOptions.DiskType}' (got '{options.Type}')");
+        }
+
+        if (isDisk)
+        {
+            var disk = options.Disk ?? new DiskKeyManagerOptions();
+            if (string.IsNullOrWhiteSpace(disk.Directory))
+            {
+                errors.Add($"{KeyManagerOptions.SectionName}:Disk:Directory must not be empty");
+            }
+            else if (disk.Directory.Contains('\0', StringComparison.Ordinal))
+            {
+                errors.Add($"{KeyManagerOptions.SectionName}:Disk:Directory is not a valid path");
+            }
+
+            if (!string.IsNullOrEmpty(disk.EncryptionKey) && DecodeEncryptionKey(disk.EncryptionKey) is null)
+            {
+                // Never echo the value: it is a secret.
+                errors.Add($"{disk.EncryptionKeySource} must be {DiskKeyFile.EncryptionKeyLength} bytes in base64");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The 32 key bytes, or null when <paramref name="base64"/> is not 32 bytes in base64.</summary>
+    internal static byte[]? DecodeEncryptionKey(string base64)
+    {
+        var buffer = new byte[(base64.Length / 4 * 3) + 3];
+        if (!Convert.TryFromBase64String(base64.Trim(), buffer, out var written) || written != DiskKeyFile.EncryptionKeyLength)
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
+            return null;
+        }
+
+        var key = buffer[..written];
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
+        return key;
+    }
+}
