@@ -16,7 +16,7 @@ internal sealed class X509Authority
         ChainAbove = chainAbove;
         Generator = new KeyManagerSignatureGenerator(signer);
         Hash = KeyTypes.DefaultHash(signer.KeyType);
-        AuthorityKeyIdentifier = X509AuthorityKeyIdentifierExtension.CreateFromCertificate(certificate, includeKeyIdentifier: true, includeIssuerAndSerialNumber: false);
+        AuthorityKeyIdentifier = X509AuthorityKeyIdentifierExtension.CreateFromCertificate(certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false);
     }
 
     /// <summary>The CA journal row.</summary>

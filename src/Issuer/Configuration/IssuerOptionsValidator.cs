@@ -31,12 +31,12 @@ internal sealed class IssuerOptionsValidator : IValidateOptions<IssuerOptions>, 
         var errors = new List<string>();
         if (!KeyTypes.TryParse(options.KeyType, out _))
         {
-            errors.Add($"Ca:KeyType must be one of {KeyTypes.AllowedNames} (got '{options.KeyType}')");
+            errors.Add($"Ca:KeyType must be one of {string.Join(", ", KeyTypes.Names)} (got '{options.KeyType}')");
         }
 
         if (!KeyTypes.TryParse(options.JwtKeyType, out _))
         {
-            errors.Add($"Ca:JwtKeyType must be one of {KeyTypes.AllowedNames} (got '{options.JwtKeyType}')");
+            errors.Add($"Ca:JwtKeyType must be one of {string.Join(", ", KeyTypes.Names)} (got '{options.JwtKeyType}')");
         }
 
         if (options.Ttl < TimeSpan.FromMinutes(1))
