@@ -1,5 +1,0 @@
-namespace IdentityIssuer.Issuer.Tests;
-
-internal static class AssemblyMarker
-{
-}

@@ -1,0 +1,92 @@
+using IdentityIssuer.Issuer.Ca;
+using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Hosting;
+using IdentityIssuer.Issuer.Registration;
+using IdentityIssuer.Tests.Common.Time;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IdentityIssuer.Issuer.Tests.Support;
+
+/// <summary>
+/// The issuer's real services (datastore, key manager, CA, minters, registration) wired as the
+/// process wires them, on a temporary SQLite file and a fake clock, without the listeners.
+/// </summary>
+internal sealed class IssuerServices : IAsyncDisposable
+{
+    private readonly bool _ownsDirectory;
+
+    private IssuerServices(ServiceProvider provider, string directory, FakeClock clock, bool ownsDirectory)
+    {
+        _ownsDirectory = ownsDirectory;
+        Provider = provider;
+        Directory = directory;
+        Clock = clock;
+    }
+
+    public ServiceProvider Provider { get; }
+
+    public string Directory { get; }
+
+    public FakeClock Clock { get; }
+
+    public IDataStore Store => Provider.GetRequiredService<IDataStore>();
+
+    public CaManager Ca => Provider.GetRequiredService<CaManager>();
+
+    public X509SvidMinter X509 => Provider.GetRequiredService<X509SvidMinter>();
+
+    public JwtSvidMinter Jwt => Provider.GetRequiredService<JwtSvidMinter>();
+
+    public EntryService Entries => Provider.GetRequiredService<EntryService>();
+
+    public TrustBundleService Bundles => Provider.GetRequiredService<TrustBundleService>();
+
+    /// <summary>Starts the services; <paramref name="settings"/> override the defaults (memory keys, SQLite in a temp dir). A given directory is left in place on dispose.</summary>
+    public static async Task<IssuerServices> StartAsync(IDictionary<string, string?>? settings = null, string? directory = null, FakeClock? clock = null)
+    {
+        var owns = directory is null;
+        directory ??= Path.Combine(Path.GetTempPath(), "issuer-tests-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        var values = new Dictionary<string, string?>
+        {
+            ["Issuer:TrustDomain"] = "example.org",
+            ["Issuer:DataDirectory"] = directory,
+            ["KeyManager:Type"] = "memory",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        clock ??= new FakeClock(DateTimeOffset.UtcNow);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddIssuerServices(configuration);
+        var provider = services.BuildServiceProvider();
+        var started = new IssuerServices(provider, directory, clock, owns);
+        await started.Store.MigrateAsync(CancellationToken.None);
+        await started.Ca.InitializeAsync(CancellationToken.None);
+        return started;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Provider.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!_ownsDirectory)
+        {
+            return;
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
