@@ -1,0 +1,84 @@
+using IdentityIssuer.Issuer.Hosting;
+using IdentityIssuer.Tests.Common.Processes;
+using Microsoft.Extensions.Options;
+
+namespace IdentityIssuer.Issuer.Tests.Hosting;
+
+public sealed class ConfigurationTests : IDisposable
+{
+    private readonly string _directory = FreePort.ShortTempDirectory();
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string Write(string json)
+    {
+        var path = Path.Combine(_directory, "issuer.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    private async Task<string> StartFailureAsync(params string[] overrides)
+    {
+        var configuration = IssuerHost.LoadConfiguration(null, [$"--Issuer:DataDirectory={_directory}", $"--Ops:Port={FreePort.Next()}", $"--BundleEndpoint:Port={FreePort.Next()}", .. overrides]);
+        await using var app = IssuerHost.Build(configuration);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        return string.Join("\n", error.Failures);
+    }
+
+    [Fact]
+    public void Load_WhenFileIsNotJson_FailsNamingTheFile()
+    {
+        var path = Write("{ \"Issuer\": { \"TrustDomain\": ");
+
+        var error = Assert.Throws<ConfigurationException>(() => IssuerHost.LoadConfiguration(path, []));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_WhenFileIsMissing_FailsNamingTheFile()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => IssuerHost.LoadConfiguration(Path.Combine(_directory, "nope.json"), []));
+
+        Assert.Contains("nope.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_WithMisspeltKeys_FailsNamingEachOne()
+    {
+        var path = Write("""{ "Issuer": { "TrustDomian": "x" }, "Cq": { }, "Datastore": { "Provider": "sqlite" } }""");
+
+        var error = Assert.Throws<ConfigurationException>(() => IssuerHost.LoadConfiguration(path, []));
+
+        Assert.Contains("Issuer:TrustDomian", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Cq", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithInvalidValues_FailsNamingEveryKey()
+    {
+        var failures = await StartFailureAsync("--Issuer:TrustDomain=Example.ORG", "--Ca:KeyType=dsa-1024", "--Issuer:DefaultX509SvidTtl=00:00:01");
+
+        Assert.Contains("Issuer:TrustDomain", failures, StringComparison.Ordinal);
+        Assert.Contains("Ca:KeyType", failures, StringComparison.Ordinal);
+        Assert.Contains("Issuer:DefaultX509SvidTtl", failures, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithUnknownDatastoreProvider_FailsNamingTheKey()
+    {
+        var failures = await StartFailureAsync("--Datastore:Provider=mysql");
+
+        Assert.Contains("Datastore:Provider", failures, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithBadListenerSettings_FailsNamingTheKeys()
+    {
+        var failures = await StartFailureAsync("--BundleEndpoint:Profile=https_magic", "--AdminApi:SocketMode=0999");
+
+        Assert.Contains("BundleEndpoint:Profile", failures, StringComparison.Ordinal);
+        Assert.Contains("AdminApi:SocketMode", failures, StringComparison.Ordinal);
+    }
+}
