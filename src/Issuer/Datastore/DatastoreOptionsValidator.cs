@@ -21,11 +21,15 @@ internal sealed class DatastoreOptionsValidator : IValidateOptions<DatastoreOpti
             errors.Add($"{providerKey} must be '{DatastoreOptions.SqliteProvider}' or '{DatastoreOptions.PostgresProvider}' (got '{provider}')");
         }
 
-        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        if (!isSqlite && !isPostgres)
+        {
+            // Which connection string fits depends on the provider; nothing more to say.
+        }
+        else if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             errors.Add($"{connectionKey} is required when {providerKey} is '{provider}'");
         }
-        else if (isSqlite || isPostgres)
+        else
         {
             try
             {

@@ -16,6 +16,12 @@ internal sealed partial class EfDataStore
 
         var now = NowMs();
         var rows = records.Select(r => ToEntity(r, now)).ToList();
+        var duplicate = rows.GroupBy(r => (r.Serial, r.Kind)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"the batch holds {(SvidKind)duplicate.Key.Kind} serial {duplicate.Key.Serial} more than once", nameof(records));
+        }
+
         return WriteAsync(
             "add issuance records",
             async (db, ct) =>

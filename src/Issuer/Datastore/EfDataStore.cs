@@ -44,10 +44,7 @@ internal sealed partial class EfDataStore : IDataStore
                 }
                 finally
                 {
-                    // Closing the session would release the lock too; unlock explicitly so a pooled
-                    // physical connection never keeps it.
-                    await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
-                    await db.Database.CloseConnectionAsync();
+                    await ReleaseMigrationLockAsync(db);
                 }
             }
             else
@@ -62,6 +59,23 @@ internal sealed partial class EfDataStore : IDataStore
         catch (Exception ex) when (DatastoreErrors.Translate(ex, "migration") is { } translated)
         {
             throw translated;
+        }
+    }
+
+    private static async Task ReleaseMigrationLockAsync(IssuerDbContext db)
+    {
+        try
+        {
+            // Unlock explicitly so a pooled physical connection never keeps the lock.
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // The session is broken, and a closed session holds no advisory locks; keep the first error.
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
         }
     }
 
