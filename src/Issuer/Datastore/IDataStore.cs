@@ -4,6 +4,7 @@ namespace IdentityIssuer.Issuer.Datastore;
 /// The issuer's persistent state. One interface, two providers (SQLite embedded, PostgreSQL for
 /// production and HA), one shared test suite. Every write is atomic: it either lands whole or not at all.
 /// Implementations are safe to use from many threads and several issuer processes at once.
+/// Times are stored with millisecond precision.
 /// </summary>
 public interface IDataStore
 {
@@ -29,6 +30,13 @@ public interface IDataStore
 
     /// <summary>Entries matching the filter, ordered by id, one page at a time.</summary>
     Task<Page<RegistrationEntry>> ListEntriesAsync(EntryFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Entries deleted by a revision above <paramref name="afterRevision"/>, with that revision, oldest
+    /// first. With <see cref="ListEntriesAsync"/> and <see cref="EntryFilter.AfterRevision"/> this gives
+    /// a sync client every change since the revision it last saw.
+    /// </summary>
+    Task<IReadOnlyList<(string EntryId, long Revision)>> ListDeletedEntriesAsync(long afterRevision, CancellationToken cancellationToken);
 
     /// <summary>The highest revision number handed out so far (0 for an empty store).</summary>
     Task<long> GetCurrentRevisionAsync(CancellationToken cancellationToken);
@@ -80,7 +88,8 @@ public interface IDataStore
     /// <summary>
     /// Adds authorities to a trust domain's bundle (creating it with sequence 1 when absent), skipping
     /// ones already present (same DER / same kid). Raises the sequence by one only when something was
-    /// added. Atomic across replicas. Returns the bundle after the change.
+    /// added. Atomic across replicas. Returns the bundle after the change. <paramref name="isOwn"/> is
+    /// recorded when the bundle is created.
     /// </summary>
     Task<TrustBundle> AppendBundleAsync(string trustDomain, bool isOwn, IReadOnlyList<byte[]> x509Authorities, IReadOnlyList<BundleJwtKey> jwtKeys, CancellationToken cancellationToken);
 

@@ -1,0 +1,137 @@
+using IdentityIssuer.Issuer.Datastore.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace IdentityIssuer.Issuer.Datastore;
+
+/// <summary>Issuance records: batch insert, filtered newest-first keyset paging.</summary>
+internal sealed partial class EfDataStore
+{
+    public Task AddIssuanceRecordsAsync(IReadOnlyList<IssuanceRecord> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var now = NowMs();
+        var rows = records.Select(r => ToEntity(r, now)).ToList();
+        var duplicate = rows.GroupBy(r => (r.Serial, r.Kind)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"the batch holds {(SvidKind)duplicate.Key.Kind} serial {duplicate.Key.Serial} more than once", nameof(records));
+        }
+
+        return WriteAsync(
+            "add issuance records",
+            async (db, ct) =>
+            {
+                // EF sends the inserts as one batched command.
+                db.IssuanceRecords.AddRange(rows);
+                return await db.SaveChangesAsync(ct);
+            },
+            cancellationToken);
+    }
+
+    public Task<Page<IssuanceRecord>> ListIssuanceRecordsAsync(IssuanceFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var pageSize = DatastoreEncoding.PageSize(filter.PageSize);
+        (long CreatedAt, string Serial, int Kind)? after = null;
+        if (filter.PageToken is not null)
+        {
+            var parts = DatastoreEncoding.DecodePageToken(filter.PageToken, 3);
+            after = (DatastoreEncoding.ParseLong(parts[0]), parts[1], (int)DatastoreEncoding.ParseLong(parts[2]));
+        }
+
+        return ReadAsync(
+            "list issuance records",
+            async (db, ct) =>
+            {
+                var query = db.IssuanceRecords.AsNoTracking();
+                if (filter.Serial is { } serial)
+                {
+                    query = query.Where(r => r.Serial == serial);
+                }
+
+                if (filter.SpiffeId is { } spiffeId)
+                {
+                    query = query.Where(r => r.SpiffeId == spiffeId);
+                }
+
+                if (filter.EntryId is { } entryId)
+                {
+                    query = query.Where(r => r.EntryId == entryId);
+                }
+
+                if (filter.Caller is { } caller)
+                {
+                    query = query.Where(r => r.Caller == caller);
+                }
+
+                if (after is { } position)
+                {
+                    var (createdAt, lastSerial, kind) = position;
+                    query = query.Where(r => r.CreatedAt < createdAt
+                        || (r.CreatedAt == createdAt && string.Compare(r.Serial, lastSerial) < 0)
+                        || (r.CreatedAt == createdAt && r.Serial == lastSerial && r.Kind < kind));
+                }
+
+                var rows = await query
+                    .OrderByDescending(r => r.CreatedAt)
+                    .ThenByDescending(r => r.Serial)
+                    .ThenByDescending(r => r.Kind)
+                    .Take(pageSize + 1)
+                    .ToListAsync(ct);
+                var page = rows.Take(pageSize).ToList();
+                string? next = null;
+                if (rows.Count > pageSize)
+                {
+                    var last = page[^1];
+                    next = DatastoreEncoding.EncodePageToken(
+                        DatastoreEncoding.FormatLong(last.CreatedAt), last.Serial, DatastoreEncoding.FormatLong(last.Kind));
+                }
+
+                return new Page<IssuanceRecord>([.. page.Select(ToRecord)], next);
+            },
+            cancellationToken);
+    }
+
+    private static IssuanceRecordEntity ToEntity(IssuanceRecord record, long now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentException.ThrowIfNullOrEmpty(record.Serial, nameof(record));
+        if (record.Kind == SvidKind.Unspecified || !Enum.IsDefined(record.Kind))
+        {
+            throw new ArgumentException($"issuance record {record.Serial} has no valid kind", nameof(record));
+        }
+
+        return new IssuanceRecordEntity
+        {
+            Serial = record.Serial,
+            Kind = (int)record.Kind,
+            SpiffeId = record.SpiffeId,
+            EntryId = record.EntryId,
+            Caller = record.Caller,
+            NotBefore = DatastoreEncoding.ToUnixMs(record.NotBefore),
+            NotAfter = DatastoreEncoding.ToUnixMs(record.NotAfter),
+            KeyType = record.KeyType,
+            SigningAuthority = record.SigningAuthority,
+            CreatedAt = record.CreatedAt == default ? now : DatastoreEncoding.ToUnixMs(record.CreatedAt),
+        };
+    }
+
+    private static IssuanceRecord ToRecord(IssuanceRecordEntity row) => new()
+    {
+        Serial = row.Serial,
+        Kind = (SvidKind)row.Kind,
+        SpiffeId = row.SpiffeId,
+        EntryId = row.EntryId,
+        Caller = row.Caller,
+        NotBefore = DatastoreEncoding.FromUnixMs(row.NotBefore),
+        NotAfter = DatastoreEncoding.FromUnixMs(row.NotAfter),
+        KeyType = row.KeyType,
+        SigningAuthority = row.SigningAuthority,
+        CreatedAt = DatastoreEncoding.FromUnixMs(row.CreatedAt),
+    };
+}
