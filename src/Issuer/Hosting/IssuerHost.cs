@@ -33,6 +33,7 @@ internal static class IssuerHost
     public static IConfigurationRoot LoadConfiguration(string? configFile, IReadOnlyList<string> overrides)
     {
         var builder = new ConfigurationBuilder();
+        var written = new ConfigurationBuilder();
         if (!string.IsNullOrEmpty(configFile))
         {
             var full = Path.GetFullPath(configFile);
@@ -42,15 +43,18 @@ internal static class IssuerHost
             }
 
             builder.AddJsonFile(full, optional: false, reloadOnChange: false);
+            written.AddJsonFile(full, optional: false, reloadOnChange: false);
         }
 
         builder.AddEnvironmentVariables(EnvironmentPrefix);
         builder.AddCommandLine([.. overrides]);
+        written.AddCommandLine([.. overrides]);
         try
         {
-            var root = builder.Build();
-            ConfigurationKeyChecker.ThrowOnUnknownKeys(root);
-            return root;
+            // Only what the operator wrote is checked for misspelt keys: the environment also holds
+            // variables with our prefix that are not settings (the admin socket, the key encryption key).
+            ConfigurationKeyChecker.ThrowOnUnknownKeys(written.Build());
+            return builder.Build();
         }
         catch (InvalidDataException ex)
         {
@@ -134,6 +138,7 @@ internal static class IssuerHost
         });
 
         var app = builder.Build();
+        ValidateAllOptions(app.Services);
         Directory.CreateDirectory(issuer.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         AdminSocket.PrepareForListen(socketPath);
         app.Lifetime.ApplicationStarted.Register(() => AdminSocket.ApplyMode(socketPath, admin));
@@ -154,6 +159,39 @@ internal static class IssuerHost
             return Task.CompletedTask;
         });
         return app;
+    }
+
+    /// <summary>
+    /// Validates every section before anything starts and reports all problems in one error;
+    /// the host's own start-up validation would stop at the first section that fails.
+    /// </summary>
+    private static void ValidateAllOptions(IServiceProvider services)
+    {
+        var failures = new List<string>();
+        Check<IssuerOptions>(services, failures);
+        Check<CaOptions>(services, failures);
+        Check<DatastoreOptions>(services, failures);
+        Check<KeyManagerOptions>(services, failures);
+        Check<AdminApiOptions>(services, failures);
+        Check<BundleEndpointOptions>(services, failures);
+        Check<OpsOptions>(services, failures);
+        if (failures.Count > 0)
+        {
+            throw new ConfigurationException("invalid configuration: " + string.Join("; ", failures));
+        }
+    }
+
+    private static void Check<T>(IServiceProvider services, List<string> failures)
+        where T : class
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<T>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            failures.AddRange(ex.Failures);
+        }
     }
 
     private static bool IsAdminSocket(HttpContext context) => context.Connection.LocalIpAddress is null;

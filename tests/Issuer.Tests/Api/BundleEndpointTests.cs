@@ -79,7 +79,7 @@ public sealed class BundleEndpointTests : IClassFixture<IssuerHostFixture>
     {
         using var http = Https();
         var before = SpiffeBundle.Parse(TrustDomain.Parse("example.org"), await http.GetByteArrayAsync(new Uri("/", UriKind.Relative))).Sequence;
-        var store = _host.App.Services.GetService(typeof(Datastore.IDataStore)) as Datastore.IDataStore;
+        var store = _host.App.Services.GetService(typeof(IdentityIssuer.Issuer.Datastore.IDataStore)) as IdentityIssuer.Issuer.Datastore.IDataStore;
         using var extra = IdentityIssuer.Tests.Common.Certificates.TestCertificates.CreateRootCa("spiffe://example.org");
 
         await store!.AppendBundleAsync("example.org", true, [extra.RawData], [], CancellationToken.None);

@@ -93,10 +93,10 @@ public sealed class JwtSvidMinterTests
         var minted = await issuer.Jwt.MintAsync(Agent, ["inventory"], TimeSpan.Zero, "entry-7", "agent-y", CancellationToken.None);
         var jti = Part(minted.Token, 1).GetProperty("jti").GetString();
 
-        var records = await issuer.Store.ListIssuanceRecordsAsync(new Datastore.IssuanceFilter { Serial = jti }, CancellationToken.None);
+        var records = await issuer.Store.ListIssuanceRecordsAsync(new IdentityIssuer.Issuer.Datastore.IssuanceFilter { Serial = jti }, CancellationToken.None);
 
         var record = Assert.Single(records.Items);
-        Assert.Equal(Datastore.SvidKind.Jwt, record.Kind);
+        Assert.Equal(IdentityIssuer.Issuer.Datastore.SvidKind.Jwt, record.Kind);
         Assert.Equal("entry-7", record.EntryId);
         Assert.Equal("agent-y", record.Caller);
         Assert.Equal(minted.ExpiresAt, record.NotAfter);
