@@ -19,6 +19,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace IdentityIssuer.Issuer.Hosting;
@@ -103,6 +104,10 @@ internal static class IssuerHost
         builder.Services.AddRoutingCore();
         builder.Services.AddLogging(logging =>
         {
+            // Quiet framework chatter by default; the Logging section overrides any of these.
+            logging.SetMinimumLevel(LogLevel.Information);
+            logging.AddFilter("Microsoft", LogLevel.Warning);
+            logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
             logging.AddConfiguration(configuration.GetSection("Logging"));
             logging.AddSimpleConsole(o =>
             {
