@@ -80,4 +80,18 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Contains("BundleEndpoint:Profile", failures, StringComparison.Ordinal);
         Assert.Contains("AdminApi:SocketMode", failures, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SampleConfiguration_InDeploy_LoadsWithoutUnknownKeys()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "IdentityIssuer.sln")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
+        }
+
+        var configuration = IssuerHost.LoadConfiguration(Path.Combine(root, "deploy", "issuer.sample.json"), []);
+
+        Assert.Equal("postgres", configuration["Datastore:Provider"]);
+    }
 }
