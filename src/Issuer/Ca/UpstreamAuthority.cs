@@ -109,24 +109,27 @@ internal sealed class UpstreamAuthority : IDisposable
     private static AsymmetricAlgorithm ReadKey(string path)
     {
         var pem = File.ReadAllText(path);
+        var ec = ECDsa.Create();
         try
         {
-            var ec = ECDsa.Create();
             ec.ImportFromPem(pem);
             return ec;
         }
         catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
-            try
-            {
-                var rsa = RSA.Create();
-                rsa.ImportFromPem(pem);
-                return rsa;
-            }
-            catch (Exception inner) when (inner is CryptographicException or ArgumentException)
-            {
-                throw new CaException($"Ca:UpstreamKeyFile '{path}' holds no unencrypted EC or RSA private key in PEM form", inner);
-            }
+            ec.Dispose();
+        }
+
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+            return rsa;
+        }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        {
+            rsa.Dispose();
+            throw new CaException($"Ca:UpstreamKeyFile '{path}' holds no unencrypted EC or RSA private key in PEM form", ex);
         }
     }
 

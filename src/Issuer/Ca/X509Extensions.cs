@@ -63,21 +63,23 @@ internal static class X509Extensions
         return builder.Build();
     }
 
-    /// <summary>Describes a public key as the issuance record does: ec-p256, ec-p384, rsa-2048, ….</summary>
+    /// <summary>Describes a public key as the issuance record does: ec-p256, ec-p384, ec-p521, rsa-2048, …; anything else is "unsupported".</summary>
     public static string DescribeKey(PublicKey key)
     {
         using var ec = key.GetECDsaPublicKey();
         if (ec is not null)
         {
-            return $"ec-p{ec.KeySize}";
+            // Name the curve by its OID: a 256-bit key on another curve (secp256k1, brainpool) is not P-256.
+            return ec.ExportParameters(false).Curve.Oid?.Value switch
+            {
+                "1.2.840.10045.3.1.7" => "ec-p256",
+                "1.3.132.0.34" => "ec-p384",
+                "1.3.132.0.35" => "ec-p521",
+                _ => "unsupported",
+            };
         }
 
         using var rsa = key.GetRSAPublicKey();
-        if (rsa is not null)
-        {
-            return $"rsa-{rsa.KeySize}";
-        }
-
-        return "unknown";
+        return rsa is not null ? $"rsa-{rsa.KeySize}" : "unsupported";
     }
 }

@@ -191,4 +191,17 @@ public sealed class X509SvidMinterTests : IAsyncLifetime
         Assert.Equal("spiffe://example.org/A/.b/..c/x_y-z", reader.ReadCharacterString(UniversalTagNumber.IA5String, new Asn1Tag(TagClass.ContextSpecific, 6)));
         Assert.False(reader.HasData);
     }
+
+    [Theory]
+    [InlineData("1.3.132.0.10", "unsupported")]
+    [InlineData("1.3.132.0.35", "ec-p521")]
+    public async Task Mint_WhenCsrKeyIsOnAnotherCurve_IsRefusedNamingTheKeyType(string curveOid, string described)
+    {
+        using var key = ECDsa.Create(ECCurve.CreateFromValue(curveOid));
+        var csr = new CertificateRequest("CN=x", key, HashAlgorithmName.SHA256).CreateSigningRequest();
+
+        var error = await Assert.ThrowsAsync<CaException>(() => _issuer.X509.MintAsync(new X509SvidParams { SpiffeId = Web, Csr = csr, Caller = "test" }, CancellationToken.None));
+
+        Assert.Contains($"CSR key type {described} is not accepted", error.Message, StringComparison.Ordinal);
+    }
 }
