@@ -1,0 +1,4 @@
+namespace IdentityIssuer.Attestation.AgentApi;
+
+/// <summary>Asks for an x509pop nonce.</summary>
+public sealed record ChallengeRequest(string AttestationType);
