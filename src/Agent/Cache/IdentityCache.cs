@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using IdentityIssuer.Agent.Issuer;
+using IdentityIssuer.Attestation.AgentApi;
+
+namespace IdentityIssuer.Agent.Cache;
+
+/// <summary>
+/// Holds the agent's current snapshot and its JWT-SVIDs. The sync service publishes new snapshots;
+/// the Workload API reads them and waits for the next one.
+/// </summary>
+internal sealed class IdentityCache : IIdentityCache
+{
+    private readonly object _gate = new();
+    private readonly IssuerClient _issuer;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, CachedJwt> _jwts = new(StringComparer.Ordinal);
+    private IdentitySnapshot? _current;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public IdentityCache(IssuerClient issuer, TimeProvider time)
+    {
+        _issuer = issuer;
+        _time = time;
+    }
+
+    public IdentitySnapshot Current => _current ?? throw new IdentityCacheNotReadyException("the agent has not completed its first sync with the issuer yet");
+
+    /// <summary>True once a snapshot has been published.</summary>
+    public bool IsReady => _current is not null;
+
+    /// <summary>Publishes a new snapshot (its version is assigned here) and wakes every waiter.</summary>
+    public IdentitySnapshot Publish(Func<long, IdentitySnapshot> build)
+    {
+        TaskCompletionSource wake;
+        IdentitySnapshot snapshot;
+        lock (_gate)
+        {
+            snapshot = build((_current?.Version ?? 0) + 1);
+            _current = snapshot;
+            wake = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        wake.TrySetResult();
+        return snapshot;
+    }
+
+    public Task WaitForChangeAsync(long version, CancellationToken cancellationToken)
+    {
+        Task wait;
+        lock (_gate)
+        {
+            if (_current is not null && _current.Version > version)
+            {
+                return Task.CompletedTask;
+            }
+
+            wait = _changed.Task;
+        }
+
+        return wait.WaitAsync(cancellationToken);
+    }
+
+    public async Task<CachedJwtSvid> FetchJwtSvidAsync(WorkloadX509Svid identity, IReadOnlyList<string> audience, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(audience);
+        var key = identity.EntryId + "\n" + string.Join("\n", audience.Order(StringComparer.Ordinal));
+        var now = _time.GetUtcNow();
+        _jwts.TryGetValue(key, out var cachedEntry);
+        var cached = cachedEntry;
+        if (cached is not null && now < cached.RenewAfter)
+        {
+            return cached.Svid;
+        }
+
+        try
+        {
+            var minted = await _issuer.MintJwtAsync(new MintJwtRequest(identity.EntryId, audience), cancellationToken);
+            var svid = new CachedJwtSvid(minted.SpiffeId, minted.Token, identity.Hint, minted.ExpiresAt);
+            _jwts[key] = new CachedJwt(svid, now + ((minted.ExpiresAt - now) / 2));
+            PruneExpired(now);
+            return svid;
+        }
+        catch (IssuerCallException ex)
+        {
+            if (cached is not null && now < cached.Svid.ExpiresAt)
+            {
+                return cached.Svid;
+            }
+
+            throw new IdentityCacheNotReadyException($"could not fetch a JWT-SVID for {identity.SpiffeId}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Forgets JWT-SVIDs of entries that are gone.</summary>
+    public void ForgetJwts(Func<string, bool> entryIsGone)
+    {
+        foreach (var key in _jwts.Keys)
+        {
+            if (entryIsGone(key[..key.IndexOf('\n', StringComparison.Ordinal)]))
+            {
+                _jwts.TryRemove(key, out _);
+            }
+        }
+    }
+
+    private void PruneExpired(DateTimeOffset now)
+    {
+        foreach (var (key, value) in _jwts)
+        {
+            if (value.Svid.ExpiresAt <= now)
+            {
+                _jwts.TryRemove(key, out _);
+            }
+        }
+    }
+
+    private sealed record CachedJwt(CachedJwtSvid Svid, DateTimeOffset RenewAfter);
+}

@@ -1,0 +1,69 @@
+using IdentityIssuer.Spiffe;
+using Microsoft.Extensions.Options;
+
+namespace IdentityIssuer.Agent.Configuration;
+
+/// <summary>Checks the <c>Agent</c> section at start, reporting every problem with its key.</summary>
+internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AgentOptions options)
+    {
+        var errors = new List<string>();
+        if (!TrustDomain.TryParse(options.TrustDomain, out _, out var tdError))
+        {
+            errors.Add($"Agent:TrustDomain is not a valid trust domain name: {tdError}");
+        }
+
+        if (!Uri.TryCreate(options.IssuerAddress, UriKind.Absolute, out var issuer) || issuer.Scheme != Uri.UriSchemeHttps || !string.IsNullOrEmpty(issuer.UserInfo))
+        {
+            errors.Add($"Agent:IssuerAddress must be an https:// URL without user info (got '{options.IssuerAddress}')");
+        }
+
+        if (!options.InsecureBootstrap && options.TrustBundleFile.Length == 0)
+        {
+            errors.Add("Agent:TrustBundleFile is required (the bundle that authenticates the issuer at first attestation); Agent:InsecureBootstrap=true skips that check for development only");
+        }
+        else if (options.TrustBundleFile.Length > 0 && !File.Exists(options.TrustBundleFile))
+        {
+            errors.Add($"Agent:TrustBundleFile '{options.TrustBundleFile}' does not exist");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            errors.Add("Agent:DataDirectory is required");
+        }
+
+        switch (options.NodeAttestor)
+        {
+            case "join_token":
+                break;
+            case "x509pop":
+                if (!File.Exists(options.X509PopCertificateFile))
+                {
+                    errors.Add($"Agent:X509PopCertificateFile must name an existing PEM file for the x509pop attestor (got '{options.X509PopCertificateFile}')");
+                }
+
+                if (!File.Exists(options.X509PopKeyFile))
+                {
+                    errors.Add($"Agent:X509PopKeyFile must name an existing PEM file for the x509pop attestor (got '{options.X509PopKeyFile}')");
+                }
+
+                break;
+            default:
+                errors.Add($"Agent:NodeAttestor must be 'join_token' or 'x509pop' (got '{options.NodeAttestor}')");
+                break;
+        }
+
+        if (options.SyncInterval < TimeSpan.FromMilliseconds(200) || options.SyncInterval > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"Agent:SyncInterval must be between 00:00:00.2 and 00:10:00 (got '{options.SyncInterval}')");
+        }
+
+        if (options.WorkloadKeyType is not ("ec-p256" or "ec-p384" or "rsa-2048"))
+        {
+            errors.Add($"Agent:WorkloadKeyType must be 'ec-p256', 'ec-p384' or 'rsa-2048' (got '{options.WorkloadKeyType}')");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,205 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using IdentityIssuer.Agent.Configuration;
+using IdentityIssuer.Attestation.AgentApi;
+using IdentityIssuer.Spiffe;
+using IdentityIssuer.Spiffe.Bundles;
+using IdentityIssuer.Spiffe.X509;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IdentityIssuer.Agent.Issuer;
+
+/// <summary>
+/// The agent's side of the issuer's agent API. The issuer is authenticated as the X509-SVID
+/// <c>spiffe://TD/identity-issuer/server</c> against the current trust bundle (the bootstrap bundle
+/// until the first sync); after attestation every call presents the agent's own SVID.
+/// </summary>
+internal sealed partial class IssuerClient : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly AgentOptions _options;
+    private readonly TrustDomain _trustDomain;
+    private readonly SpiffeId _issuerId;
+    private readonly ILogger<IssuerClient> _logger;
+    private readonly Uri _baseAddress;
+    private volatile X509Bundle? _bundle;
+    private volatile HttpClient? _mtls;
+    private AgentSvid? _svid;
+
+    public IssuerClient(IOptions<AgentOptions> options, ILogger<IssuerClient> logger)
+    {
+        _options = options.Value;
+        _trustDomain = TrustDomain.Parse(_options.TrustDomain);
+        _issuerId = SpiffeId.FromPath(_trustDomain, "/identity-issuer/server");
+        _logger = logger;
+        _baseAddress = new Uri(_options.IssuerAddress);
+    }
+
+    /// <summary>The bundle used to authenticate the issuer.</summary>
+    public X509Bundle? Bundle => _bundle;
+
+    /// <summary>Replaces the bundle that authenticates the issuer (after a sync).</summary>
+    public void UseBundle(X509Bundle bundle) => _bundle = bundle;
+
+    /// <summary>Switches to a new agent SVID for mTLS; connections made with the old one are closed.</summary>
+    public void UseSvid(AgentSvid svid)
+    {
+        _svid = svid;
+        var previous = _mtls;
+        _mtls = CreateClient(withClientCertificate: true, insecure: false);
+        previous?.Dispose();
+    }
+
+    /// <summary>Attests: no client certificate; the issuer is checked against the bootstrap bundle unless InsecureBootstrap.</summary>
+    public async Task<AttestResponse> AttestAsync(AttestRequest request, CancellationToken cancellationToken)
+    {
+        if (_options.InsecureBootstrap && _bundle is null)
+        {
+            LogInsecureBootstrap(_logger);
+        }
+
+        using var client = CreateClient(withClientCertificate: false, insecure: _options.InsecureBootstrap && _bundle is null);
+        return await SendAsync<AttestResponse>(client, HttpMethod.Post, AgentApiPaths.Attest, request, cancellationToken);
+    }
+
+    /// <summary>Asks for an attestation challenge (x509pop).</summary>
+    public async Task<ChallengeResponse> ChallengeAsync(string attestationType, CancellationToken cancellationToken)
+    {
+        using var client = CreateClient(withClientCertificate: false, insecure: _options.InsecureBootstrap && _bundle is null);
+        return await SendAsync<ChallengeResponse>(client, HttpMethod.Post, AgentApiPaths.Challenge, new ChallengeRequest(attestationType), cancellationToken);
+    }
+
+    public Task<RenewResponse> RenewAsync(RenewRequest request, CancellationToken cancellationToken) =>
+        SendAsync<RenewResponse>(Mtls(), HttpMethod.Post, AgentApiPaths.Renew, request, cancellationToken);
+
+    public Task<SyncResponse> SyncAsync(long afterRevision, string? pageToken, CancellationToken cancellationToken)
+    {
+        var path = $"{AgentApiPaths.Sync}?afterRevision={afterRevision}" + (pageToken is null ? string.Empty : $"&pageToken={Uri.EscapeDataString(pageToken)}");
+        return SendAsync<SyncResponse>(Mtls(), HttpMethod.Get, path, null, cancellationToken);
+    }
+
+    public Task<SignX509Response> SignAsync(SignX509Request request, CancellationToken cancellationToken) =>
+        SendAsync<SignX509Response>(Mtls(), HttpMethod.Post, AgentApiPaths.SignX509, request, cancellationToken);
+
+    public Task<MintJwtResponse> MintJwtAsync(MintJwtRequest request, CancellationToken cancellationToken) =>
+        SendAsync<MintJwtResponse>(Mtls(), HttpMethod.Post, AgentApiPaths.MintJwt, request, cancellationToken);
+
+    public void Dispose() => _mtls?.Dispose();
+
+    private HttpClient Mtls() => _mtls ?? throw new IssuerCallException(HttpStatusCode.Unauthorized, "the agent has no SVID yet");
+
+    private HttpClient CreateClient(bool withClientCertificate, bool insecure)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                TargetHost = _baseAddress.Host,
+                RemoteCertificateValidationCallback = (_, certificate, chain, _) => insecure || ValidateIssuer(certificate, chain),
+            },
+        };
+        if (withClientCertificate)
+        {
+            var svid = _svid ?? throw new InvalidOperationException("no agent SVID");
+            handler.SslOptions.ClientCertificates = [svid.LeafWithKey];
+            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => svid.LeafWithKey;
+        }
+
+        return new HttpClient(handler) { BaseAddress = _baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    private bool ValidateIssuer(X509Certificate? certificate, X509Chain? chain)
+    {
+        var bundle = _bundle;
+        if (certificate is null || bundle is null)
+        {
+            return false;
+        }
+
+        var presented = new List<X509Certificate2> { X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()) };
+        if (chain is not null)
+        {
+            presented.AddRange(chain.ChainPolicy.ExtraStore.Where(c => !c.RawData.AsSpan().SequenceEqual(presented[0].RawData)));
+        }
+
+        var result = X509SvidValidator.Validate(presented, new X509BundleSet([bundle]), DateTimeOffset.UtcNow);
+        if (!result.IsValid || !_issuerId.Equals(result.Id))
+        {
+            LogIssuerRejected(_logger, result.IsValid ? $"it is {result.Id}, not {_issuerId}" : result.Error);
+            return false;
+        }
+
+        return true;
+    }
+
+    private static async Task<T> SendAsync<T>(HttpClient client, HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new IssuerCallException(null, $"cannot reach the issuer: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                string? message = null;
+                try
+                {
+                    using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                    message = doc.RootElement.TryGetProperty("error", out var e) ? e.GetString() : null;
+                }
+                catch (JsonException)
+                {
+                }
+
+                throw new IssuerCallException(response.StatusCode, message ?? $"the issuer answered {(int)response.StatusCode}");
+            }
+
+            return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
+                ?? throw new IssuerCallException(response.StatusCode, "the issuer sent an empty reply");
+        }
+    }
+
+    /// <summary>Parses the SPIFFE bundle JSON the issuer sends.</summary>
+    public SpiffeBundle ParseBundle(string json) => SpiffeBundle.Parse(_trustDomain, System.Text.Encoding.UTF8.GetBytes(json));
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "INSECURE BOOTSTRAP: the issuer's identity is NOT checked for this attestation (Agent:InsecureBootstrap=true). Use Agent:TrustBundleFile outside development.")]
+    private static partial void LogInsecureBootstrap(ILogger logger);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Refused the issuer's certificate: {Reason}")]
+    private static partial void LogIssuerRejected(ILogger logger, string reason);
+}
+
+/// <summary>An agent API call failed; <see cref="Status"/> is null when the issuer could not be reached.</summary>
+internal sealed class IssuerCallException : Exception
+{
+    public IssuerCallException(HttpStatusCode? status, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Status = status;
+    }
+
+    public HttpStatusCode? Status { get; }
+
+    /// <summary>The issuer no longer accepts this agent SVID (evicted, renewed elsewhere, expired): attest again.</summary>
+    public bool NeedsReattestation => Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
+}
