@@ -1,4 +1,3 @@
-using System.CommandLine;
+using IdentityIssuer.Agent.Cli;
 
-var root = new RootCommand("identity-agent: the IdentityIssuer node agent (not yet implemented; see the open issues)");
-return await root.Parse(args).InvokeAsync();
+return await AgentCommands.Create().Parse(args).InvokeAsync();

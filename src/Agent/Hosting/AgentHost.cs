@@ -1,0 +1,152 @@
+using IdentityIssuer.Agent.Cache;
+using IdentityIssuer.Agent.Configuration;
+using IdentityIssuer.Agent.Issuer;
+using IdentityIssuer.Agent.Sinks;
+using IdentityIssuer.Agent.Sync;
+using IdentityIssuer.Agent.WorkloadApi;
+using IdentityIssuer.Attestation.Node;
+using IdentityIssuer.Attestation.Workload;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+
+namespace IdentityIssuer.Agent.Hosting;
+
+/// <summary>Builds the agent process: configuration, the sync service, the Workload API socket and file sinks.</summary>
+internal static class AgentHost
+{
+    /// <summary>Environment variables with this prefix override configuration (<c>IDENTITY_AGENT_Agent__JoinToken=…</c>).</summary>
+    public const string EnvironmentPrefix = "IDENTITY_AGENT_";
+
+    private static readonly string[] KnownSections = ["Agent", "WorkloadApi", "WorkloadAttestors", "Sinks", "Logging"];
+
+    /// <summary>Reads the JSON file, then environment variables, then <c>--Section:Key=value</c> overrides.</summary>
+    public static IConfigurationRoot LoadConfiguration(string? configFile, IReadOnlyList<string> overrides)
+    {
+        var builder = new ConfigurationBuilder();
+        var written = new ConfigurationBuilder();
+        if (!string.IsNullOrEmpty(configFile))
+        {
+            var full = Path.GetFullPath(configFile);
+            if (!File.Exists(full))
+            {
+                throw new AgentConfigurationException($"configuration file '{configFile}' does not exist");
+            }
+
+            builder.AddJsonFile(full, optional: false, reloadOnChange: false);
+            written.AddJsonFile(full, optional: false, reloadOnChange: false);
+        }
+
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.AddCommandLine([.. overrides]);
+        written.AddCommandLine([.. overrides]);
+        try
+        {
+            var unknown = written.Build().GetChildren().Select(s => s.Key).Where(k => !KnownSections.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList();
+            if (unknown.Count > 0)
+            {
+                throw new AgentConfigurationException($"unknown configuration section(s): {string.Join(", ", unknown)}; known: {string.Join(", ", KnownSections)}");
+            }
+
+            return builder.Build();
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new AgentConfigurationException($"configuration file '{configFile}' is not valid JSON: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Builds the host; <paramref name="joinToken"/> (from --join-token) overrides the configured one.</summary>
+    public static WebApplication Build(IConfigurationRoot configuration, string? joinToken)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.AddConfiguration(configuration);
+        if (!string.IsNullOrEmpty(joinToken))
+        {
+            builder.Configuration.AddInMemoryCollection([new KeyValuePair<string, string?>("Agent:JoinToken", joinToken)]);
+        }
+
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
+        builder.Services.AddLogging(logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Information);
+            logging.AddFilter("Microsoft", LogLevel.Warning);
+            logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+            logging.AddConfiguration(configuration.GetSection("Logging"));
+            logging.AddConsole();
+        });
+        builder.Services.Configure<SimpleConsoleFormatterOptions>(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+
+        var services = builder.Services;
+        services.AddOptions<AgentOptions>().Bind(builder.Configuration.GetSection(AgentOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
+        services.AddOptions<List<FileSinkOptions>>().Bind(builder.Configuration.GetSection("Sinks"));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IssuerClient>();
+        services.TryAddSingleton<AgentStateStore>();
+        services.TryAddSingleton<IdentityCache>();
+        services.TryAddSingleton<IIdentityCache>(sp => sp.GetRequiredService<IdentityCache>());
+        services.TryAddSingleton<FileSinkWriter>();
+        services.TryAddSingleton(sp => NodeAttestorClients.Create(sp.GetRequiredService<IOptions<AgentOptions>>().Value));
+        services.TryAddSingleton<AgentService>();
+        services.AddHostedService(sp => sp.GetRequiredService<AgentService>());
+        services.AddWorkloadAttestation(builder.Configuration);
+        services.AddWorkloadApi(builder.Configuration);
+
+        var workloadApi = builder.Configuration.GetSection(WorkloadApiOptions.SectionName).Get<WorkloadApiOptions>() ?? new WorkloadApiOptions();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenWorkloadApi(workloadApi));
+
+        var app = builder.Build();
+        ValidateAllOptions(app.Services);
+        app.UseRouting();
+        app.MapWorkloadApi();
+        return app;
+    }
+
+    private static void ValidateAllOptions(IServiceProvider services)
+    {
+        var failures = new List<string>();
+        foreach (var check in new Action[]
+        {
+            () => _ = services.GetRequiredService<IOptions<AgentOptions>>().Value,
+            () => _ = services.GetRequiredService<IOptions<WorkloadApiOptions>>().Value,
+        })
+        {
+            try
+            {
+                check();
+            }
+            catch (OptionsValidationException ex)
+            {
+                failures.AddRange(ex.Failures);
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new AgentConfigurationException("invalid configuration: " + string.Join("; ", failures));
+        }
+    }
+}
+
+/// <summary>The agent's configuration cannot be used; the message names the file or key.</summary>
+internal sealed class AgentConfigurationException : Exception
+{
+    public AgentConfigurationException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}
