@@ -196,7 +196,7 @@ public sealed class K8sWorkloadAttestor : IWorkloadAttestor, IDisposable
 
         // The kubelet's certificate must chain to one of these roots (not to the system store) and
         // name the host the URL names.
-        return (_, certificate, _, errors) =>
+        return (_, certificate, presented, errors) =>
         {
             if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
             {
@@ -207,6 +207,15 @@ public sealed class K8sWorkloadAttestor : IWorkloadAttestor, IDisposable
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             chain.ChainPolicy.CustomTrustStore.AddRange(roots);
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            if (presented is not null)
+            {
+                // Intermediates the kubelet sent; they can only help build a path to the roots above.
+                foreach (var element in presented.ChainElements)
+                {
+                    chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+                }
+            }
+
             using var leaf = new X509Certificate2(certificate);
             return chain.Build(leaf);
         };
