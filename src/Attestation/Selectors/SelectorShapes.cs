@@ -13,7 +13,7 @@ public static partial class SelectorShapes
         ["unix"] =
         [
             (UnixNumeric(), "uid:N, gid:N or supplementary_gid:N"),
-            (UnixName(), "user:NAME or group:NAME"),
+            (UnixName(), "user:NAME, group:NAME or supplementary_group:NAME"),
             (UnixPath(), "path:/ABSOLUTE/PATH"),
             (Sha256(), "sha256:64 lowercase hex digits"),
         ],
@@ -67,7 +67,7 @@ public static partial class SelectorShapes
     [GeneratedRegex(@"^(uid|gid|supplementary_gid):[0-9]{1,10}$")]
     private static partial Regex UnixNumeric();
 
-    [GeneratedRegex(@"^(user|group):[A-Za-z0-9_.][A-Za-z0-9_.-]{0,255}\$?$")]
+    [GeneratedRegex(@"^(user|group|supplementary_group):[A-Za-z0-9_.][A-Za-z0-9_.-]{0,255}\$?$")]
     private static partial Regex UnixName();
 
     [GeneratedRegex(@"^path:/[^\u0000]*$")]
