@@ -1,0 +1,114 @@
+using System.Net.Sockets;
+using IdentityIssuer.Attestation.Unix;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace IdentityIssuer.Agent.WorkloadApi;
+
+/// <summary>
+/// The Workload API's Unix socket: its directory (created world-readable, 0755), clearing a stale
+/// socket file, the world-writable socket mode (0777), and the connection middleware that records the
+/// caller's peer credentials.
+/// </summary>
+internal static class WorkloadApiSocket
+{
+    public const UnixFileMode DirectoryMode =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupRead | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+
+    public const UnixFileMode SocketMode =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>
+    /// Creates the missing directories of <paramref name="path"/> with mode 0755 (existing ones are left
+    /// as the operator made them) and removes a socket file nobody listens on. Refuses to take over a
+    /// socket another process is serving.
+    /// </summary>
+    public static void PrepareForListen(string path)
+    {
+        var directory = Path.GetDirectoryName(path) ?? throw new InvalidOperationException($"socket path '{path}' has no directory");
+        CreateDirectories(directory);
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        if ((File.GetAttributes(path) & FileAttributes.Directory) != 0)
+        {
+            throw new InvalidOperationException($"the Workload API socket path {path} is a directory");
+        }
+
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException)
+        {
+            File.Delete(path);
+            return;
+        }
+
+        throw new InvalidOperationException($"another process is listening on the Workload API socket {path}; is an agent already running?");
+    }
+
+    /// <summary>Binds a listen socket like Kestrel does and opens it to every local user before it listens.</summary>
+    public static Socket CreateBoundSocket(UnixDomainSocketEndPoint endpoint, Func<System.Net.EndPoint, Socket> createDefault)
+    {
+        ArgumentNullException.ThrowIfNull(createDefault);
+        var socket = createDefault(endpoint);
+        try
+        {
+            File.SetUnixFileMode(endpoint.ToString(), SocketMode);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return socket;
+    }
+
+    /// <summary>
+    /// Kestrel connection middleware: reads SO_PEERCRED from the accepted socket and attaches it. A
+    /// connection whose credentials cannot be read is closed at once (fail closed).
+    /// </summary>
+    public static ConnectionDelegate CapturePeerCredentials(ConnectionDelegate next) => async connection =>
+    {
+        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        PeerCredentials credentials;
+        try
+        {
+            credentials = socket is not null
+                ? PeerCredentials.FromSocket(socket)
+                : throw new InvalidOperationException("the connection exposes no socket");
+        }
+        catch (Exception e) when (e is SocketException or InvalidOperationException or PlatformNotSupportedException)
+        {
+            connection.Abort(new ConnectionAbortedException("peer credentials unavailable", e));
+            return;
+        }
+
+        connection.Features.Set(new WorkloadCallerFeature(credentials));
+        await next(connection);
+    };
+
+    private static void CreateDirectories(string directory)
+    {
+        var missing = new Stack<string>();
+        for (var current = directory; !string.IsNullOrEmpty(current) && !Directory.Exists(current); current = Path.GetDirectoryName(current))
+        {
+            missing.Push(current);
+        }
+
+        while (missing.TryPop(out var next))
+        {
+            Directory.CreateDirectory(next);
+            File.SetUnixFileMode(next, DirectoryMode); // not left to the umask
+        }
+    }
+}
