@@ -36,6 +36,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: apt-get install ${missing[*]} failed" >&2; exit 1; }
 fi
 
+# Node's gRPC client (an independent Workload API client for the agent tests), pinned by its lock file.
+command -v npm >/dev/null 2>&1 || missing_node=1
+if [ -n "${missing_node:-}" ]; then
+  say "installing nodejs and npm"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null || {
+    echo "test.sh: apt-get install nodejs npm failed" >&2; exit 1; }
+fi
+say "installing the Node gRPC test client"
+npm ci --prefix tests/Agent.Tests/node --no-audit --no-fund --loglevel=error >/dev/null || {
+  echo "test.sh: npm ci --prefix tests/Agent.Tests/node failed" >&2; exit 1; }
+
 # --- 2. A throwaway PostgreSQL cluster -------------------------------------------------------------
 pg_bin=$(find_pg_bin) || { echo "test.sh: PostgreSQL binaries not found after install" >&2; exit 1; }
 pg_dir=$(mktemp -d /tmp/identity-pg.XXXXXX)
