@@ -129,7 +129,8 @@ internal sealed partial class X509SvidMinter
         return (svid, record);
     }
 
-    private static PublicKey ReadCsr(byte[] csr, int index)
+    /// <summary>Reads and checks a CSR as minting would (signature, key type), so a caller can refuse it before spending single-use evidence.</summary>
+    internal static PublicKey ReadCsr(byte[] csr, int index)
     {
         CertificateRequest parsed;
         try

@@ -69,6 +69,16 @@ public interface IDataStore
     /// <summary>Deletes the node; false when there was none.</summary>
     Task<bool> DeleteAttestedNodeAsync(string spiffeId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Compare-and-set of the node's current SVID: sets serial, not-after and last-seen only when the
+    /// node exists, is not banned and its serial is still <paramref name="expectedSerial"/>; false
+    /// otherwise. Two renewals with one SVID cannot both win, and a renewal cannot undo a ban.
+    /// </summary>
+    Task<bool> UpdateAttestedNodeCertificateAsync(string spiffeId, string expectedSerial, string serial, DateTimeOffset notAfter, DateTimeOffset lastSeenAt, CancellationToken cancellationToken);
+
+    /// <summary>Sets only the node's last-seen time (never overwriting a concurrent change to anything else); false when there is no such node.</summary>
+    Task<bool> TouchAttestedNodeAsync(string spiffeId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken);
+
     // CA journal.
 
     /// <summary>Creates or replaces the authority with this id.</summary>

@@ -1,5 +1,6 @@
 using System.Reflection;
 using IdentityIssuer.Issuer.Api.Admin;
+using IdentityIssuer.Issuer.Api.Agent;
 using IdentityIssuer.Issuer.Api.Bundle;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Configuration;
@@ -23,6 +24,7 @@ internal static class ConfigurationKeyChecker
         [AdminApiOptions.SectionName] = typeof(AdminApiOptions),
         [BundleEndpointOptions.SectionName] = typeof(BundleEndpointOptions),
         [OpsOptions.SectionName] = typeof(OpsOptions),
+        [AgentApiOptions.SectionName] = typeof(AgentApiOptions),
         [DatastoreOptions.SectionName] = typeof(DatastoreOptions),
         [KeyManagerOptions.SectionName] = typeof(KeyManagerOptions),
         ["Logging"] = null,

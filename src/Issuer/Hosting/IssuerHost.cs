@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using IdentityIssuer.Issuer.Api;
 using IdentityIssuer.Issuer.Api.Admin;
+using IdentityIssuer.Issuer.Api.Agent;
 using IdentityIssuer.Issuer.Api.Bundle;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Configuration;
@@ -93,6 +94,7 @@ internal static class IssuerHost
         services.TryAddSingleton<TrustBundleService>();
         services.TryAddSingleton<EntryService>();
         services.TryAddSingleton<ServerSvidProvider>();
+        services.AddAgentApi(configuration);
         return issuer;
     }
 
@@ -135,6 +137,7 @@ internal static class IssuerHost
         var admin = configuration.GetSection(AdminApiOptions.SectionName).Get<AdminApiOptions>() ?? new AdminApiOptions();
         var bundle = configuration.GetSection(BundleEndpointOptions.SectionName).Get<BundleEndpointOptions>() ?? new BundleEndpointOptions();
         var ops = configuration.GetSection(OpsOptions.SectionName).Get<OpsOptions>() ?? new OpsOptions();
+        var agentApi = configuration.GetSection(AgentApiOptions.SectionName).Get<AgentApiOptions>() ?? new AgentApiOptions();
         var socketPath = AdminSocket.PathFor(admin, issuer);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -145,6 +148,7 @@ internal static class IssuerHost
                 kestrel.Listen(bundleAddress, bundle.Port, listen => listen.UseHttps(BundleTls(kestrel.ApplicationServices, bundle)));
             }
 
+            kestrel.ListenAgentApi(agentApi);
             if (ops.Port > 0 && IPAddress.TryParse(ops.Address, out var opsAddress))
             {
                 kestrel.Listen(opsAddress, ops.Port);
@@ -164,6 +168,7 @@ internal static class IssuerHost
             adminApp.UseRouting();
             adminApp.UseEndpoints(endpoints => endpoints.MapAdminApi());
         });
+        app.UseAgentApi();
         app.MapWhen(context => context.Request.IsHttps, bundleApp => bundleApp.UseBundleEndpoint());
         app.UseHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.UseHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
@@ -189,6 +194,7 @@ internal static class IssuerHost
         Check<AdminApiOptions>(services, failures);
         Check<BundleEndpointOptions>(services, failures);
         Check<OpsOptions>(services, failures);
+        Check<AgentApiOptions>(services, failures);
         if (failures.Count > 0)
         {
             throw new ConfigurationException("invalid configuration: " + string.Join("; ", failures));

@@ -1,3 +1,4 @@
+using IdentityIssuer.Issuer.Api.Agent;
 using IdentityIssuer.Issuer.Api.Bundle;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
@@ -16,9 +17,11 @@ internal sealed class IssuerStartup : IHostedService
     private readonly CaManager _ca;
     private readonly ServerSvidProvider _serverSvid;
     private readonly BundleEndpointOptions _bundle;
+    private readonly AgentApiOptions _agentApi;
 
-    public IssuerStartup(IDataStore store, CaManager ca, ServerSvidProvider serverSvid, IOptions<BundleEndpointOptions> bundle)
+    public IssuerStartup(IDataStore store, CaManager ca, ServerSvidProvider serverSvid, IOptions<BundleEndpointOptions> bundle, IOptions<AgentApiOptions> agentApi)
     {
+        _agentApi = agentApi.Value;
         _store = store;
         _ca = ca;
         _serverSvid = serverSvid;
@@ -29,7 +32,8 @@ internal sealed class IssuerStartup : IHostedService
     {
         await _store.MigrateAsync(cancellationToken);
         await _ca.InitializeAsync(cancellationToken);
-        if (_bundle.Enabled && _bundle.Profile == "https_spiffe")
+        // The agent API always presents the server SVID; the bundle endpoint does unless it uses a web certificate.
+        if ((_bundle.Enabled && _bundle.Profile == "https_spiffe") || _agentApi.Enabled)
         {
             await _serverSvid.RenewAsync(cancellationToken);
         }

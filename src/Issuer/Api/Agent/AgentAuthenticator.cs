@@ -1,0 +1,84 @@
+using System.Security.Cryptography.X509Certificates;
+using IdentityIssuer.Issuer.Ca;
+using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Registration;
+using IdentityIssuer.Spiffe.X509;
+using Microsoft.AspNetCore.Http;
+
+namespace IdentityIssuer.Issuer.Api.Agent;
+
+/// <summary>
+/// Authenticates an mTLS agent request in the application (the TLS layer accepts any client
+/// certificate): the certificate must be a valid X509-SVID of this trust domain's bundle whose ID is an
+/// agent ID, and the agent's node must exist, not be banned, and hold exactly this SVID's serial, so an
+/// SVID that was renewed away or whose node was evicted is refused and the agent re-attests.
+/// </summary>
+internal sealed class AgentAuthenticator
+{
+    private static readonly TimeSpan LastSeenResolution = TimeSpan.FromMinutes(1);
+
+    private readonly IDataStore _store;
+    private readonly CaManager _ca;
+    private readonly TrustBundleService _bundles;
+    private readonly TimeProvider _time;
+
+    public AgentAuthenticator(IDataStore store, CaManager ca, TrustBundleService bundles, TimeProvider time)
+    {
+        _store = store;
+        _ca = ca;
+        _bundles = bundles;
+        _time = time;
+    }
+
+    /// <exception cref="AgentApiException">401 without a valid SVID; 403 for a non-agent, unknown, banned or superseded agent.</exception>
+    public async Task<AuthenticatedAgent> AuthenticateAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var leaf = context.Connection.ClientCertificate
+            ?? throw AgentApiException.Unauthenticated("a client certificate is required: present the agent's X509-SVID");
+        var bundle = await _bundles.GetOwnBundleAsync(cancellationToken);
+        var now = _time.GetUtcNow();
+
+        // TLS hands over the leaf only; the CA's own chain supplies any intermediate under an upstream root.
+        var authority = _ca.ActiveX509;
+        var chain = new List<X509Certificate2> { leaf };
+        foreach (var ca in authority.ChainAbove.Prepend(authority.Certificate))
+        {
+            if (!bundle.X509Authorities.Any(a => a.RawDataMemory.Span.SequenceEqual(ca.RawDataMemory.Span)))
+            {
+                chain.Add(ca);
+            }
+        }
+
+        var result = X509SvidValidator.Validate(chain, new X509BundleSet([bundle.ToX509Bundle()]), now);
+        if (!result.IsValid || result.Id is null)
+        {
+            throw AgentApiException.Unauthenticated($"the client certificate is not a valid X509-SVID of trust domain {_ca.TrustDomain}: {result.Error}");
+        }
+
+        var agentId = result.Id;
+        if (!ReservedIds.IsAgent(agentId))
+        {
+            throw AgentApiException.Forbidden($"{agentId} is not an agent ID; only agents (under {ReservedIds.AgentPrefix}) may use this API");
+        }
+
+        var node = await _store.GetAttestedNodeAsync(agentId.ToString(), cancellationToken)
+            ?? throw AgentApiException.Forbidden($"agent {agentId} is not attested (it may have been evicted); attest again");
+        if (node.Banned)
+        {
+            throw AgentApiException.Forbidden($"agent {agentId} is banned");
+        }
+
+        var serial = leaf.SerialNumber.ToLowerInvariant();
+        if (!string.Equals(node.CertificateSerial, serial, StringComparison.Ordinal))
+        {
+            throw AgentApiException.Forbidden($"the SVID with serial {serial} is no longer agent {agentId}'s current SVID (renewed or re-attested); use the current one or attest again");
+        }
+
+        if (now - node.LastSeenAt >= LastSeenResolution)
+        {
+            await _store.TouchAttestedNodeAsync(node.SpiffeId, now, cancellationToken);
+        }
+
+        return new AuthenticatedAgent(agentId, node, bundle);
+    }
+}

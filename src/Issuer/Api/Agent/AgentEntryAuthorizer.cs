@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using IdentityIssuer.Issuer.Ca;
+using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Registration;
+
+namespace IdentityIssuer.Issuer.Api.Agent;
+
+/// <summary>
+/// Works out which entries an agent is authorized for: entries parented to the agent ID; node-alias
+/// entries (parented to the issuer's server ID) whose selectors are a subset of the node's; and,
+/// transitively, entries parented to the SPIFFE ID of any authorized entry. Expired entries are left
+/// out (and so are their descendants). Every lookup is an indexed query by parent or by selector
+/// subset; a parent is expanded once, so a cycle of entries ends. The result is cached per agent
+/// and reused while the store revision, the node's selectors and every entry's expiry allow, so a
+/// poll with nothing changed costs one revision read.
+/// </summary>
+internal sealed class AgentEntryAuthorizer
+{
+    private const int LookupPageSize = 1000;
+
+    private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
+    private readonly IDataStore _store;
+    private readonly CaManager _ca;
+    private readonly TimeProvider _time;
+
+    public AgentEntryAuthorizer(IDataStore store, CaManager ca, TimeProvider time)
+    {
+        _store = store;
+        _ca = ca;
+        _time = time;
+    }
+
+    public async Task<AuthorizedEntrySet> GetAsync(AuthenticatedAgent agent, CancellationToken cancellationToken)
+    {
+        var agentId = agent.AgentId.ToString();
+        var selectorsKey = string.Join('\n', agent.Node.Selectors.Order(StringComparer.Ordinal));
+        var revision = await _store.GetCurrentRevisionAsync(cancellationToken);
+        var now = _time.GetUtcNow();
+        if (_cache.TryGetValue(agentId, out var cached)
+            && cached.Set.Revision == revision
+            && cached.SelectorsKey == selectorsKey
+            && now < cached.ValidUntil)
+        {
+            return cached.Set;
+        }
+
+        var set = await ComputeAsync(agentId, agent.Node.Selectors, revision, now, cancellationToken);
+        var validUntil = set.Entries.Values.Select(e => e.ExpiresAt).Where(e => e is not null).Min() ?? DateTimeOffset.MaxValue;
+        _cache[agentId] = new Cached(set, selectorsKey, validUntil);
+        return set;
+    }
+
+    /// <summary>Forgets an agent's cached set (after it re-attests with possibly other selectors).</summary>
+    public void Forget(string agentId) => _cache.TryRemove(agentId, out _);
+
+    private async Task<AuthorizedEntrySet> ComputeAsync(string agentId, IReadOnlyList<string> nodeSelectors, long revision, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var entries = new Dictionary<string, RegistrationEntry>(StringComparer.Ordinal);
+        var expanded = new HashSet<string>(StringComparer.Ordinal);
+        var parents = new Queue<string>();
+        parents.Enqueue(agentId);
+
+        var selectors = nodeSelectors
+            .Select(s => Attestation.Selectors.Selector.TryParse(s, out var parsed, out _) ? parsed : null)
+            .OfType<Attestation.Selectors.Selector>()
+            .ToList();
+        if (selectors.Count > 0)
+        {
+            var aliases = new EntryFilter
+            {
+                ParentId = ReservedIds.Server(_ca.TrustDomain).ToString(),
+                Selectors = selectors,
+                Match = SelectorMatch.Subset,
+            };
+            await foreach (var alias in ListAllAsync(aliases, cancellationToken))
+            {
+                Admit(alias);
+            }
+        }
+
+        while (parents.TryDequeue(out var parent))
+        {
+            if (!expanded.Add(parent))
+            {
+                continue;
+            }
+
+            await foreach (var child in ListAllAsync(new EntryFilter { ParentId = parent }, cancellationToken))
+            {
+                Admit(child);
+            }
+        }
+
+        return new AuthorizedEntrySet(revision, entries);
+
+        void Admit(RegistrationEntry entry)
+        {
+            if (entry.ExpiresAt is { } expiresAt && expiresAt <= now)
+            {
+                return;
+            }
+
+            if (entries.TryAdd(entry.Id, entry))
+            {
+                parents.Enqueue(entry.SpiffeId);
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<RegistrationEntry> ListAllAsync(EntryFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? pageToken = null;
+        do
+        {
+            var page = await _store.ListEntriesAsync(filter with { PageSize = LookupPageSize, PageToken = pageToken }, cancellationToken);
+            foreach (var entry in page.Items)
+            {
+                yield return entry;
+            }
+
+            pageToken = page.NextPageToken;
+        }
+        while (pageToken is not null);
+    }
+
+    private sealed record Cached(AuthorizedEntrySet Set, string SelectorsKey, DateTimeOffset ValidUntil);
+}

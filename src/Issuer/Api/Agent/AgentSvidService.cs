@@ -1,0 +1,98 @@
+using IdentityIssuer.Attestation.AgentApi;
+using IdentityIssuer.Issuer.Ca;
+using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Spiffe;
+using Microsoft.Extensions.Logging;
+
+namespace IdentityIssuer.Issuer.Api.Agent;
+
+/// <summary>
+/// Workload SVIDs on behalf of an agent, only for entries the agent is authorized for. A batch with any
+/// entry the agent may not have is refused whole: nothing is signed and nothing recorded. The SPIFFE
+/// ID, DNS names and lifetime come from the entry; the CSR gives only the key.
+/// </summary>
+internal sealed class AgentSvidService
+{
+    /// <summary>Most CSRs in one batch.</summary>
+    public const int MaxBatch = 500;
+
+    private readonly AgentEntryAuthorizer _authorizer;
+    private readonly X509SvidMinter _x509;
+    private readonly JwtSvidMinter _jwt;
+    private readonly ILogger<AgentSvidService> _logger;
+
+    public AgentSvidService(AgentEntryAuthorizer authorizer, X509SvidMinter x509, JwtSvidMinter jwt, ILogger<AgentSvidService> logger)
+    {
+        _authorizer = authorizer;
+        _x509 = x509;
+        _jwt = jwt;
+        _logger = logger;
+    }
+
+    public async Task<SignX509Response> SignX509Async(AuthenticatedAgent agent, SignX509Request request, CancellationToken cancellationToken)
+    {
+        var items = request.Items;
+        if (items is null || items.Count == 0 || items.Count > MaxBatch)
+        {
+            throw AgentApiException.BadRequest($"items must hold 1 to {MaxBatch} CSRs (got {items?.Count ?? 0})");
+        }
+
+        var csrs = new byte[items.Count][];
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is null || string.IsNullOrEmpty(items[i].EntryId))
+            {
+                throw AgentApiException.BadRequest($"items[{i}].entryId is required");
+            }
+
+            csrs[i] = AgentSvidChain.DecodeCsr(items[i].Csr, $"items[{i}].csr");
+        }
+
+        var set = await _authorizer.GetAsync(agent, cancellationToken);
+        var entries = items.Select(item => Authorized(agent, set, item.EntryId)).ToList();
+        var caller = agent.AgentId.ToString();
+        var minted = await _x509.MintBatchAsync(
+            [.. entries.Select((entry, i) => new X509SvidParams
+            {
+                SpiffeId = SpiffeId.Parse(entry.SpiffeId),
+                Csr = csrs[i],
+                Ttl = TimeSpan.FromSeconds(entry.X509SvidTtlSeconds),
+                DnsNames = entry.DnsNames,
+                EntryId = entry.Id,
+                Caller = caller,
+            })],
+            cancellationToken);
+        AgentApiLog.Signed(_logger, minted.Count, caller);
+        return new SignX509Response(
+            [.. minted.Select((svid, i) => new SignedX509Svid(entries[i].Id, svid.SpiffeId.ToString(), AgentSvidChain.Encode(svid, agent.Bundle), svid.NotAfter))]);
+    }
+
+    public async Task<MintJwtResponse> MintJwtAsync(AuthenticatedAgent agent, MintJwtRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(request.EntryId))
+        {
+            throw AgentApiException.BadRequest("entryId is required");
+        }
+
+        if (request.Audience is null || request.Audience.Count == 0 || request.Audience.Any(string.IsNullOrWhiteSpace))
+        {
+            throw AgentApiException.BadRequest("audience must hold at least one non-empty value");
+        }
+
+        var set = await _authorizer.GetAsync(agent, cancellationToken);
+        var entry = Authorized(agent, set, request.EntryId);
+        var minted = await _jwt.MintAsync(
+            SpiffeId.Parse(entry.SpiffeId),
+            request.Audience,
+            TimeSpan.FromSeconds(entry.JwtSvidTtlSeconds),
+            entry.Id,
+            agent.AgentId.ToString(),
+            cancellationToken);
+        return new MintJwtResponse(minted.SpiffeId.ToString(), minted.Token, minted.ExpiresAt);
+    }
+
+    private static RegistrationEntry Authorized(AuthenticatedAgent agent, AuthorizedEntrySet set, string entryId) =>
+        set.Entries.TryGetValue(entryId, out var entry)
+            ? entry
+            : throw AgentApiException.Forbidden($"entry '{entryId}' is not authorized for agent {agent.AgentId}; nothing was signed");
+}

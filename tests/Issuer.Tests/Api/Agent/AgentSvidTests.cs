@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
+using IdentityIssuer.Attestation.AgentApi;
+using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Tests.Support;
+using IdentityIssuer.Spiffe.Jwt;
+using IdentityIssuer.Spiffe.X509;
+
+namespace IdentityIssuer.Issuer.Tests.Api.Agent;
+
+public sealed class AgentSvidTests : IClassFixture<IssuerHostFixture>
+{
+    private readonly AgentTestClient _agents;
+
+    public AgentSvidTests(IssuerHostFixture host) => _agents = new AgentTestClient(host);
+
+    [Fact]
+    public async Task SignX509_AnAuthorizedBatch_SignsEveryEntry_AndRecordsTheAgentAsCaller()
+    {
+        var agent = await _agents.AttestWithJoinTokenAsync();
+        var a = await _agents.CreateEntryAsync(AgentTestClient.NewId("a"), agent.Id, "unix:uid:1");
+        var b = await _agents.CreateEntryAsync(AgentTestClient.NewId("b"), a.SpiffeId, "unix:uid:2");
+        using var http = _agents.Http(agent.Svid);
+
+        var response = await http.PostAsJsonAsync(AgentApiPaths.SignX509, new SignX509Request([Item(a.Id), Item(b.Id)]));
+        var signed = (await response.Content.ReadFromJsonAsync<SignX509Response>())!;
+        var records = await _agents.Store.ListIssuanceRecordsAsync(new IssuanceFilter { Caller = agent.Id }, CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([a.Id, b.Id], signed.Svids.Select(s => s.EntryId));
+        Assert.Equal([a.SpiffeId, b.SpiffeId], signed.Svids.Select(s => s.SpiffeId));
+        var bundle = new X509BundleSet([_agents.OwnBundle().ToX509Bundle()]);
+        foreach (var svid in signed.Svids)
+        {
+            using var leaf = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(svid.Chain[0]));
+            var result = X509SvidValidator.Validate([leaf], bundle, DateTimeOffset.UtcNow);
+            Assert.True(result.IsValid, result.Error);
+            Assert.Equal(svid.SpiffeId, result.Id!.ToString());
+            Assert.Equal(["svc.example.org"], new X509SubjectAlternativeNameExtension(leaf.Extensions["2.5.29.17"]!.RawData).EnumerateDnsNames());
+            Assert.InRange((leaf.NotAfter - leaf.NotBefore).TotalSeconds, 600, 611);
+        }
+
+        Assert.Equal(new[] { a.Id, b.Id }.Order(StringComparer.Ordinal), records.Items.Select(r => r.EntryId!).Order(StringComparer.Ordinal));
+        Assert.All(records.Items, r => Assert.Equal(agent.Id, r.Caller));
+    }
+
+    [Fact]
+    public async Task SignX509_ABatchWithAnUnauthorizedEntry_IsRefusedWhole_AndNothingIsRecorded()
+    {
+        var agent = await _agents.AttestWithJoinTokenAsync();
+        var other = await _agents.AttestWithJoinTokenAsync();
+        var mine = await _agents.CreateEntryAsync(AgentTestClient.NewId("mine"), agent.Id, "unix:uid:1");
+        var theirs = await _agents.CreateEntryAsync(AgentTestClient.NewId("theirs"), other.Id, "unix:uid:1");
+        using var http = _agents.Http(agent.Svid);
+
+        var response = await http.PostAsJsonAsync(AgentApiPaths.SignX509, new SignX509Request([Item(mine.Id), Item(theirs.Id)]));
+        var records = await _agents.Store.ListIssuanceRecordsAsync(new IssuanceFilter { Caller = agent.Id }, CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains(theirs.Id, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(records.Items);
+    }
+
+    [Fact]
+    public async Task SignX509_ABadCsr_Gets400NamingTheItem()
+    {
+        var agent = await _agents.AttestWithJoinTokenAsync();
+        var mine = await _agents.CreateEntryAsync(AgentTestClient.NewId("mine"), agent.Id, "unix:uid:1");
+        using var http = _agents.Http(agent.Svid);
+
+        var response = await http.PostAsJsonAsync(AgentApiPaths.SignX509, new SignX509Request([Item(mine.Id), new SignX509Item(mine.Id, "AAAA")]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("items[1].csr", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MintJwt_ForAnAuthorizedEntry_ValidatesAgainstTheBundle()
+    {
+        var agent = await _agents.AttestWithJoinTokenAsync();
+        var entry = await _agents.CreateEntryAsync(AgentTestClient.NewId("jwt"), agent.Id, "unix:uid:1");
+        using var http = _agents.Http(agent.Svid);
+
+        var response = await http.PostAsJsonAsync(AgentApiPaths.MintJwt, new MintJwtRequest(entry.Id, ["inventory-api"]));
+        var minted = (await response.Content.ReadFromJsonAsync<MintJwtResponse>())!;
+        var result = JwtSvidValidator.Validate(minted.Token, ["inventory-api"], new JwtBundleSet([_agents.OwnBundle()]), DateTimeOffset.UtcNow);
+        var records = await _agents.Store.ListIssuanceRecordsAsync(new IssuanceFilter { Caller = agent.Id }, CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(result.IsValid, result.Error);
+        Assert.Equal(entry.SpiffeId, minted.SpiffeId);
+        Assert.Equal(SvidKind.Jwt, Assert.Single(records.Items).Kind);
+    }
+
+    [Fact]
+    public async Task MintJwt_ForAnotherAgentsEntry_Gets403()
+    {
+        var agent = await _agents.AttestWithJoinTokenAsync();
+        var other = await _agents.AttestWithJoinTokenAsync();
+        var theirs = await _agents.CreateEntryAsync(AgentTestClient.NewId("theirs"), other.Id, "unix:uid:1");
+        using var http = _agents.Http(agent.Svid);
+
+        var response = await http.PostAsJsonAsync(AgentApiPaths.MintJwt, new MintJwtRequest(theirs.Id, ["inventory-api"]));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    private static SignX509Item Item(string entryId) => new(entryId, Convert.ToBase64String(Csr.Create().Der));
+}
