@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using IdentityIssuer.Agent.Hosting;
 using IdentityIssuer.Spiffe;
