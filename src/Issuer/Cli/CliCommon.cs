@@ -110,10 +110,28 @@ internal static class CliCommon
         {
             Microsoft.Extensions.Options.OptionsValidationException o => "invalid configuration: " + string.Join("; ", o.Failures),
             ConfigurationException c => c.Message,
-            _ => ex.Message,
+            _ => WithCauses(ex),
         };
         Console.Error.WriteLine($"Error: {message}");
         return 1;
+    }
+
+    /// <summary>
+    /// The message and the inner messages it does not already contain: an outer message alone can
+    /// hide the cause ("likely due to a transient failure" says nothing about which server refused).
+    /// </summary>
+    private static string WithCauses(Exception ex)
+    {
+        var message = ex.Message;
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (!message.Contains(inner.Message, StringComparison.OrdinalIgnoreCase))
+            {
+                message = $"{message.TrimEnd('.', ' ')}: {inner.Message}";
+            }
+        }
+
+        return message;
     }
 }
 
