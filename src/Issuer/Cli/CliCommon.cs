@@ -27,7 +27,24 @@ internal static class CliCommon
 
     static CliCommon()
     {
-        Output.AcceptOnlyFromAmong("text", "json");
+        AcceptOnly(Output, "text", "json");
+    }
+
+    /// <summary>
+    /// Restricts a flag to fixed values. The parser's own message ("Argument 'x' not recognized")
+    /// does not say which flag was wrong; this one does. The values still show in help.
+    /// </summary>
+    public static void AcceptOnly(Option<string> option, params string[] values)
+    {
+        option.AcceptOnlyFromAmong(values);
+        option.Validators.Clear();
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => !values.Contains(t.Value, StringComparer.Ordinal)))
+            {
+                result.AddError($"{option.Name}: '{token.Value}' is not one of {string.Join(", ", values)}");
+            }
+        });
     }
 
     public static bool IsJson(ParseResult result) => result.GetValue(Output) == "json";
