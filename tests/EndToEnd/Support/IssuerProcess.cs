@@ -127,7 +127,7 @@ public class IssuerProcess : IAsyncLifetime
             throw new InvalidOperationException("the issuer is already running");
         }
 
-        await File.WriteAllTextAsync(ConfigFile, ConfigurationJson(_settings));
+        await WriteConfigAsync();
         _process?.Dispose();
         AppendLog($"--- identity-issuer run --config {ConfigFile} ---");
         var (fileName, args) = Cli.Command(["run", "--config", ConfigFile]);
@@ -161,6 +161,9 @@ public class IssuerProcess : IAsyncLifetime
         await KillAsync();
         throw new TimeoutException($"the issuer was not healthy within {StartTimeout}\n{health}\n--- issuer log ---\n{Log}");
     }
+
+    /// <summary>Writes <see cref="ConfigFile"/> (start does this too).</summary>
+    public Task WriteConfigAsync() => File.WriteAllTextAsync(ConfigFile, ConfigurationJson(_settings));
 
     /// <summary>Stops the issuer with SIGTERM, as a service manager would, and waits for it to exit.</summary>
     /// <returns>The issuer's exit code.</returns>
