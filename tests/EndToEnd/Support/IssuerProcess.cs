@@ -149,13 +149,17 @@ public class IssuerProcess : IAsyncLifetime
                 throw new InvalidOperationException($"the issuer exited with code {process.ExitCode} while starting\n--- issuer log ---\n{Log}");
             }
 
-            health = await Cli.RunAsync(["healthcheck", "--socket", SocketPath], workingDirectory: Directory);
-            if (health.ExitCode == 0)
+            // Each healthcheck is a whole process start; only ask once the socket is there.
+            if (File.Exists(SocketPath))
             {
-                return;
+                health = await Cli.RunAsync(["healthcheck", "--socket", SocketPath], workingDirectory: Directory);
+                if (health.ExitCode == 0)
+                {
+                    return;
+                }
             }
 
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
 
         await KillAsync();
