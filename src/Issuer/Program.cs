@@ -13,4 +13,6 @@ root.Subcommands.Add(TokenCommands.Create());
 root.Subcommands.Add(BundleCommands.Create());
 root.Subcommands.Add(SvidCommands.Create());
 root.Subcommands.Add(ServerCommands.Healthcheck());
-return await root.Parse(args).InvokeAsync();
+// The host stops gracefully on SIGTERM/SIGINT itself; the parser's own handler would cut that
+// short after two seconds and exit 143.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -8,7 +8,7 @@ internal static class BundleCommands
     public static Command Create()
     {
         var format = new Option<string>("--format") { Description = "pem (CA certificates) or spiffe (SPIFFE bundle JSON)", DefaultValueFactory = _ => "pem" };
-        format.AcceptOnlyFromAmong("pem", "spiffe");
+        CliCommon.AcceptOnly(format, "pem", "spiffe");
         var show = new Command("show", "Print this trust domain's bundle") { format };
         show.SetAction((result, ct) => CliCommon.RunAsync(result, ct, async client =>
         {

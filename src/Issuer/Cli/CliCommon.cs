@@ -27,7 +27,24 @@ internal static class CliCommon
 
     static CliCommon()
     {
-        Output.AcceptOnlyFromAmong("text", "json");
+        AcceptOnly(Output, "text", "json");
+    }
+
+    /// <summary>
+    /// Restricts a flag to fixed values. The parser's own message ("Argument 'x' not recognized")
+    /// does not say which flag was wrong; this one does. The values still show in help.
+    /// </summary>
+    public static void AcceptOnly(Option<string> option, params string[] values)
+    {
+        option.AcceptOnlyFromAmong(values);
+        option.Validators.Clear();
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => !values.Contains(t.Value, StringComparer.Ordinal)))
+            {
+                result.AddError($"{option.Name}: '{token.Value}' is not one of {string.Join(", ", values)}");
+            }
+        });
     }
 
     public static bool IsJson(ParseResult result) => result.GetValue(Output) == "json";
@@ -110,10 +127,28 @@ internal static class CliCommon
         {
             Microsoft.Extensions.Options.OptionsValidationException o => "invalid configuration: " + string.Join("; ", o.Failures),
             ConfigurationException c => c.Message,
-            _ => ex.Message,
+            _ => WithCauses(ex),
         };
         Console.Error.WriteLine($"Error: {message}");
         return 1;
+    }
+
+    /// <summary>
+    /// The message and the inner messages it does not already contain: an outer message alone can
+    /// hide the cause ("likely due to a transient failure" says nothing about which server refused).
+    /// </summary>
+    private static string WithCauses(Exception ex)
+    {
+        var message = ex.Message;
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (!message.Contains(inner.Message, StringComparison.OrdinalIgnoreCase))
+            {
+                message = $"{message.TrimEnd('.', ' ')}: {inner.Message}";
+            }
+        }
+
+        return message;
     }
 }
 

@@ -128,7 +128,7 @@ internal static class EntryCommands
         var parentId = new Option<string>("--parent-id") { Description = "Only entries with this parent ID" };
         var selectors = new Option<string[]>("--selector") { Description = "Selector to match (repeat for more)" };
         var match = new Option<string>("--match") { Description = "How selectors match: exact, subset (entry's selectors within these) or superset (entry has all of these)", DefaultValueFactory = _ => "exact" };
-        match.AcceptOnlyFromAmong("exact", "subset", "superset");
+        CliCommon.AcceptOnly(match, "exact", "subset", "superset");
         var command = new Command("list", "List entries, optionally filtered") { spiffeId, parentId, selectors, match };
         command.SetAction((result, ct) => CliCommon.RunAsync(result, ct, async client =>
         {

@@ -25,7 +25,7 @@ internal static class SvidCommands
         var ttl = new Option<string>("--ttl") { Description = "Lifetime (90s, 15m, 1h, 2d); default: the issuer's" };
         var dns = new Option<string[]>("--dns") { Description = "DNS SAN (repeat for more)" };
         var keyType = new Option<string>("--key-type") { Description = "Key to generate: ec-p256, ec-p384, rsa-2048 or rsa-4096", DefaultValueFactory = _ => "ec-p256" };
-        keyType.AcceptOnlyFromAmong("ec-p256", "ec-p384", "rsa-2048", "rsa-4096");
+        CliCommon.AcceptOnly(keyType, "ec-p256", "ec-p384", "rsa-2048", "rsa-4096");
         var write = new Option<string>("--write") { Description = "Directory to write svid.pem, svid.key (0600) and bundle.pem into; without it, print them" };
         var command = new Command("x509", "Mint an X509-SVID") { spiffeId, ttl, dns, keyType, write };
         command.SetAction((result, ct) => CliCommon.RunAsync(result, ct, async client =>

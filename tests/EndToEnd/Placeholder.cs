@@ -1,5 +1,0 @@
-namespace IdentityIssuer.EndToEnd;
-
-internal static class AssemblyMarker
-{
-}
