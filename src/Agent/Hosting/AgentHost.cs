@@ -83,6 +83,9 @@ internal static class AgentHost
             logging.AddConfiguration(configuration.GetSection("Logging"));
             logging.AddConsole();
         });
+        // Without a formatter name the console logger falls back to its legacy options and ignores the
+        // formatter settings below; "simple" is the default, and Logging:Console:FormatterName still wins.
+        builder.Services.PostConfigure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
         builder.Services.Configure<SimpleConsoleFormatterOptions>(o =>
         {
             o.SingleLine = true;
