@@ -1,62 +1,105 @@
 #!/usr/bin/env bash
-# Brings up IdentityIssuer locally on embedded defaults: SQLite and disk keys under ./.data,
-# trust domain example.org, admin socket ./.data/admin.sock, bundle endpoint https://127.0.0.1:8443,
-# health on http://127.0.0.1:8088. The issuer runs in the background; './run.sh stop' stops it.
-#   ./run.sh              build, start, wait until healthy, print what to try next
-#   ./run.sh --foreground build and run in this terminal (Ctrl-C stops)
-#   ./run.sh stop         stop the background issuer
+# Brings up IdentityIssuer locally on embedded defaults: the issuer (SQLite and disk keys under
+# ./.data, trust domain example.org) and one node agent attested with a join token, then registers
+# an entry for your uid and fetches its SVID through the agent's Workload API.
+#   ./run.sh              build, start both in the background, print what to try next
+#   ./run.sh stop         stop both
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 data=.data
 bin="$(pwd)/.local/bin"
-pidfile="$data/issuer.pid"
+issuer_pid="$data/issuer.pid"
+agent_pid="$data/agent.pid"
+socket="/tmp/identity-agent-$(id -u)/public/api.sock"
+export SPIFFE_ENDPOINT_SOCKET="unix://$socket"
+workload_id="spiffe://example.org/demo/workload"
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+stop() {
+  if running "$1"; then
+    kill "$(cat "$1")"
+    for _ in $(seq 1 40); do running "$1" || break; sleep 0.25; done
+    echo "$2 stopped"
+  else
+    echo "$2 is not running"
+  fi
+  rm -f "$1"
+}
+json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
 
 if [ "${1:-}" = "stop" ]; then
-  if running; then kill "$(cat "$pidfile")"; echo "issuer stopped"; else echo "issuer is not running"; fi
-  rm -f "$pidfile"
+  stop "$agent_pid" agent
+  stop "$issuer_pid" issuer
   exit 0
 fi
 
-echo "Building identity-issuer into $bin ..."
+echo "Building identity-issuer and identity-agent into $bin ..."
 dotnet publish src/Issuer/IdentityIssuer.Issuer.csproj -c Release -o "$bin" -nologo -v q >/dev/null
+dotnet publish src/Agent/IdentityIssuer.Agent.csproj -c Release -o "$bin" -nologo -v q >/dev/null
+export PATH="$bin:$PATH"
 mkdir -p "$data" && chmod 700 "$data"
 
-if [ "${1:-}" = "--foreground" ]; then
-  exec "$bin/identity-issuer" run
-fi
-
-if running; then
-  echo "An issuer is already running (pid $(cat "$pidfile")); './run.sh stop' stops it."
+if running "$issuer_pid"; then
+  echo "The issuer is already running (pid $(cat "$issuer_pid"))."
 else
-  nohup "$bin/identity-issuer" run >"$data/issuer.log" 2>&1 &
-  echo $! >"$pidfile"
+  nohup identity-issuer run >"$data/issuer.log" 2>&1 &
+  echo $! >"$issuer_pid"
   for _ in $(seq 1 60); do
-    "$bin/identity-issuer" healthcheck >/dev/null 2>&1 && break
-    running || { echo "The issuer stopped while starting:"; tail -n 20 "$data/issuer.log"; exit 1; }
+    identity-issuer healthcheck >/dev/null 2>&1 && break
+    running "$issuer_pid" || { echo "The issuer stopped while starting:"; tail -n 20 "$data/issuer.log"; exit 1; }
     sleep 0.5
   done
-  "$bin/identity-issuer" healthcheck || { tail -n 20 "$data/issuer.log"; exit 1; }
 fi
+identity-issuer healthcheck || { tail -n 20 "$data/issuer.log"; exit 1; }
+
+if running "$agent_pid"; then
+  echo "The agent is already running (pid $(cat "$agent_pid"))."
+else
+  token_args=()
+  if [ ! -f "$data/agent/agent-svid.pem" ]; then
+    # First start: a single-use join token, and the issuer's bundle to authenticate it.
+    token_json=$(identity-issuer token generate --ttl 10m --output json)
+    token_args=(--join-token "$(echo "$token_json" | json '["token"]')")
+    echo "$token_json" | json '["agentId"]' >"$data/agent-id"
+    identity-issuer bundle show >"$data/bootstrap-bundle.pem"
+  fi
+  nohup identity-agent run --Agent:TrustBundleFile="$data/bootstrap-bundle.pem" --Agent:DataDirectory="$data/agent" \
+    --WorkloadApi:SocketPath="$socket" "${token_args[@]}" >"$data/agent.log" 2>&1 &
+  echo $! >"$agent_pid"
+  for _ in $(seq 1 60); do
+    identity-agent healthcheck >/dev/null 2>&1 && break
+    running "$agent_pid" || { echo "The agent stopped while starting:"; tail -n 20 "$data/agent.log"; exit 1; }
+    sleep 0.5
+  done
+fi
+agent_id=$(cat "$data/agent-id")
+echo "Agent is running as $agent_id"
+
+if [ -z "$(identity-issuer entry list --spiffe-id "$workload_id" --output json | json '["entries"]' | tr -d '[]')" ]; then
+  identity-issuer entry create --spiffe-id "$workload_id" --parent-id "$agent_id" --selector "unix:uid:$(id -u)" >/dev/null
+  echo "Registered $workload_id for processes of uid $(id -u)"
+fi
+
+echo "Fetching this shell's SVID through the agent's Workload API ($socket) ..."
+for _ in $(seq 1 40); do
+  if out=$(identity-agent api fetch x509 2>/dev/null); then break; fi
+  sleep 0.5
+done
+echo "${out:-no SVID yet; see $data/agent.log}" | grep -E "SPIFFE ID|Expires at" || true
 
 cat <<TRY
 
-identity-issuer is running (log: $data/issuer.log, stop: ./run.sh stop).
-Trust domain example.org; admin socket $data/admin.sock; bundle endpoint https://127.0.0.1:8443/;
-health http://127.0.0.1:8088/health/ready.
+Issuer and agent are running (logs: $data/issuer.log, $data/agent.log; stop: ./run.sh stop).
+Trust domain example.org; admin socket $data/admin.sock; Workload API $socket;
+bundle endpoint https://127.0.0.1:8443/; agent API https://127.0.0.1:8081; health http://127.0.0.1:8088/health/ready.
 
 Try it:
-  export PATH="$bin:\$PATH"
-  identity-issuer entry create \\
-      --spiffe-id spiffe://example.org/demo/web \\
-      --parent-id spiffe://example.org/identity-issuer/server \\
-      --selector unix:uid:$(id -u)
-  identity-issuer svid mint x509 --spiffe-id spiffe://example.org/demo/web --write out/
-  openssl verify -CAfile out/bundle.pem out/svid.pem
-  openssl x509 -in out/svid.pem -noout -text | grep -A1 'Subject Alternative Name'
-  identity-issuer svid mint jwt --spiffe-id spiffe://example.org/demo/web --audience inventory-api
-  identity-issuer bundle show --format spiffe
+  export PATH="$bin:\$PATH" SPIFFE_ENDPOINT_SOCKET=unix://$socket
+  identity-agent api fetch x509 --write out/
+  openssl verify -CAfile out/bundle.0.pem out/svid.0.pem
+  identity-agent api fetch jwt --audience inventory-api
+  identity-agent api watch
   identity-issuer entry list
+  identity-issuer svid mint x509 --spiffe-id spiffe://example.org/demo/web --write out/minted/
 TRY
