@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using IdentityIssuer.Issuer.Configuration;
@@ -13,7 +14,14 @@ namespace IdentityIssuer.Issuer.Ca;
 /// </summary>
 internal sealed partial class X509SvidMinter
 {
-    private static readonly OidCollection ServerAndClientAuth = [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")];
+    private const string EcPublicKeyOid = "1.2.840.10045.2.1";
+
+    // The leaf profile's fixed extensions; the encoder only reads them, so all threads share them.
+    private static readonly X509Extension NotACa = new X509BasicConstraintsExtension(false, false, 0, true);
+    private static readonly X509Extension LeafKeyUsage = new X509KeyUsageExtension(
+        X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.KeyAgreement, true);
+    private static readonly X509Extension ServerAndClientAuth = new X509EnhancedKeyUsageExtension(
+        [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false);
 
     private readonly CaManager _ca;
     private readonly IDataStore _store;
@@ -21,6 +29,7 @@ internal sealed partial class X509SvidMinter
     private readonly CaOptions _caOptions;
     private readonly TimeProvider _time;
     private readonly ILogger<X509SvidMinter> _logger;
+    private readonly Lazy<X500DistinguishedName> _subjectWithoutCommonName;
 
     public X509SvidMinter(CaManager ca, IDataStore store, IOptions<IssuerOptions> issuer, IOptions<CaOptions> caOptions, TimeProvider time, ILogger<X509SvidMinter> logger)
     {
@@ -30,6 +39,7 @@ internal sealed partial class X509SvidMinter
         _caOptions = caOptions.Value;
         _time = time;
         _logger = logger;
+        _subjectWithoutCommonName = new(() => X509Extensions.NameWith(_caOptions.SvidSubject));
     }
 
     /// <summary>Mints one SVID.</summary>
@@ -48,32 +58,35 @@ internal sealed partial class X509SvidMinter
             return [];
         }
 
-        var authority = _ca.ActiveX509;
-        var now = _time.GetUtcNow();
+        var signing = new SigningContext(_ca.ActiveX509, _time.GetUtcNow());
         var results = new MintedX509Svid[batch.Count];
         var records = new IssuanceRecord[batch.Count];
         if (batch.Count == 1)
         {
-            (results[0], records[0]) = MintOne(batch[0], 0, authority, now);
+            (results[0], records[0]) = MintOne(batch[0], 0, signing);
         }
         else
         {
+            // CSR verification and signing are CPU-bound and independent per request: use every core.
             var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
-            Parallel.For(0, batch.Count, options, i => (results[i], records[i]) = MintOne(batch[i], i, authority, now));
+            Parallel.For(0, batch.Count, options, i => (results[i], records[i]) = MintOne(batch[i], i, signing));
         }
 
         await _store.AddIssuanceRecordsAsync(records, cancellationToken);
-        foreach (var minted in results)
+        if (_logger.IsEnabled(LogLevel.Debug))
         {
-            LogMinted(_logger, minted.SpiffeId.ToString(), minted.Serial, minted.NotAfter, authority.Id);
+            foreach (var minted in results)
+            {
+                LogMinted(_logger, minted.SpiffeId.ToString(), minted.Serial, minted.NotAfter, signing.Authority.Id);
+            }
         }
 
         return results;
     }
 
-    private (MintedX509Svid Svid, IssuanceRecord Record) MintOne(X509SvidParams request, int index, X509Authority authority, DateTimeOffset now)
+    private (MintedX509Svid Svid, IssuanceRecord Record) MintOne(X509SvidParams request, int index, SigningContext signing)
     {
-        var publicKey = ReadCsr(request.Csr, index);
+        var (publicKey, keyType) = ReadCsr(request.Csr, index);
         if (!request.SpiffeId.IsMemberOf(_ca.TrustDomain) || request.SpiffeId.IsRoot)
         {
             throw new CaException($"request {index}: SPIFFE ID {request.SpiffeId} must be in trust domain {_ca.TrustDomain} and have a path");
@@ -85,31 +98,37 @@ internal sealed partial class X509SvidMinter
             throw new CaException($"request {index}: ttl {ttl} is outside {SvidTtlLimits.Minimum}..{_issuer.MaxX509SvidTtl}");
         }
 
+        var authority = signing.Authority;
+        var now = signing.Now;
         var notBefore = now.AddSeconds(-10);
         var notAfter = now + ttl;
-        var caNotAfter = authority.Certificate.NotAfter.ToUniversalTime();
-        if (notAfter > caNotAfter)
+        if (notAfter > signing.CaNotAfter)
         {
-            notAfter = caNotAfter;
+            notAfter = signing.CaNotAfter;
         }
 
-        var subject = X509Extensions.NameWith(_caOptions.SvidSubject, commonName: request.DnsNames.Count > 0 ? request.DnsNames[0] : null);
-        var builder = new CertificateRequest(subject, publicKey, authority.Hash);
-        builder.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        builder.CertificateExtensions.Add(new X509KeyUsageExtension(
-            X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.KeyAgreement, true));
-        builder.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(ServerAndClientAuth, false));
-        builder.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, false));
-        builder.CertificateExtensions.Add(authority.AuthorityKeyIdentifier);
-        builder.CertificateExtensions.Add(X509Extensions.SubjectAltName(request.SpiffeId.ToString(), request.DnsNames, critical: false));
+        var subject = request.DnsNames.Count > 0
+            ? X509Extensions.NameWith(_caOptions.SvidSubject, commonName: request.DnsNames[0])
+            : _subjectWithoutCommonName.Value;
+        var spiffeId = request.SpiffeId.ToString();
+        X509Extension[] extensions =
+        [
+            NotACa,
+            LeafKeyUsage,
+            ServerAndClientAuth,
+            new X509SubjectKeyIdentifierExtension(publicKey, false),
+            authority.AuthorityKeyIdentifier,
+            X509Extensions.SubjectAltName(spiffeId, request.DnsNames, critical: false),
+        ];
 
         var serial = X509Extensions.NewSerialNumber();
-        using var certificate = builder.Create(authority.Certificate.SubjectName, authority.Generator, notBefore, notAfter, serial);
+        var certificate = X509SvidEncoder.Encode(
+            signing.IssuerName, subject, publicKey, extensions, serial, notBefore, notAfter, authority.Generator, authority.Hash);
         var serialHex = Convert.ToHexStringLower(serial);
         var svid = new MintedX509Svid(
             request.SpiffeId,
-            certificate.RawData,
-            [authority.Certificate.RawData, .. authority.ChainAbove.Select(c => c.RawData)],
+            certificate,
+            [.. signing.ChainAboveDer.Select(c => c.ToArray())],
             serialHex,
             notBefore,
             notAfter);
@@ -117,24 +136,40 @@ internal sealed partial class X509SvidMinter
         {
             Serial = serialHex,
             Kind = SvidKind.X509,
-            SpiffeId = request.SpiffeId.ToString(),
+            SpiffeId = spiffeId,
             EntryId = request.EntryId,
             Caller = request.Caller,
             NotBefore = notBefore,
             NotAfter = notAfter,
-            KeyType = X509Extensions.DescribeKey(publicKey),
+            KeyType = keyType,
             SigningAuthority = authority.Id,
             CreatedAt = now,
         };
         return (svid, record);
     }
 
-    private static PublicKey ReadCsr(byte[] csr, int index)
+    /// <summary>Verifies the CSR's self-signature (proof the caller holds the key) and returns its key and key type.</summary>
+    private static (PublicKey Key, string KeyType) ReadCsr(byte[] csr, int index)
+    {
+        // Importing a public key into OpenSSL costs more than verifying with it, so an EC request is
+        // verified with the one key object that also gives its size; anything else, and any request
+        // that does not verify (for its exact error), goes through the framework's own check.
+        var fast = TryReadEcCsr(csr);
+        var (key, described) = fast ?? ReadCsrWithFrameworkCheck(csr, index);
+        if (described is not ("ec-p256" or "ec-p384" or "rsa-2048" or "rsa-3072" or "rsa-4096"))
+        {
+            throw new CaException($"request {index}: CSR key type {described} is not accepted; use EC P-256, EC P-384 or RSA 2048-4096");
+        }
+
+        return (key, described);
+    }
+
+    private static (PublicKey Key, string KeyType) ReadCsrWithFrameworkCheck(byte[] csr, int index)
     {
         CertificateRequest parsed;
         try
         {
-            // Default load options verify the request's self-signature: proof the caller holds the key.
+            // Default load options verify the request's self-signature.
             parsed = CertificateRequest.LoadSigningRequest(csr, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
         }
         catch (CryptographicException ex)
@@ -142,14 +177,116 @@ internal sealed partial class X509SvidMinter
             throw new CaException($"request {index}: CSR is not a valid PKCS#10 request or its signature does not verify ({ex.Message})", ex);
         }
 
-        var key = parsed.PublicKey;
-        var described = X509Extensions.DescribeKey(key);
-        if (described is not ("ec-p256" or "ec-p384" or "rsa-2048" or "rsa-3072" or "rsa-4096"))
+        return (parsed.PublicKey, X509Extensions.DescribeKey(parsed.PublicKey));
+    }
+
+    /// <summary>
+    /// For a well-formed request with an EC key signed ECDSA-with-SHA-x, does what the framework's
+    /// default load does (one key import, one DER-signature verify) and returns the key and
+    /// <c>ec-pN</c>; null when the request is anything else or does not verify.
+    /// </summary>
+    private static (PublicKey Key, string KeyType)? TryReadEcCsr(byte[] csr)
+    {
+        PublicKey key;
+        try
         {
-            throw new CaException($"request {index}: CSR key type {described} is not accepted; use EC P-256, EC P-384 or RSA 2048-4096");
+            // Structure, version and attributes are checked exactly as before, without the signature.
+            key = CertificateRequest.LoadSigningRequest(csr, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.SkipSignatureValidation).PublicKey;
+        }
+        catch (CryptographicException)
+        {
+            return null;
         }
 
-        return key;
+        if (key.Oid.Value != EcPublicKeyOid || !TrySplitSignedRequest(csr, out var requestInfo, out var hash, out var signature))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var ecdsa = key.GetECDsaPublicKey();
+            if (ecdsa is null || !ecdsa.VerifyData(requestInfo.Span, signature.Span, hash, DSASignatureFormat.Rfc3279DerSequence))
+            {
+                return null;
+            }
+
+            return (key, $"ec-p{ecdsa.KeySize}");
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Splits a DER PKCS#10 request (already parsed once) into the signed CertificationRequestInfo,
+    /// the hash of an ECDSA-with-SHA-x signature algorithm without parameters, and the signature.
+    /// </summary>
+    private static bool TrySplitSignedRequest(ReadOnlyMemory<byte> csr, out ReadOnlyMemory<byte> requestInfo, out HashAlgorithmName hash, out ReadOnlyMemory<byte> signature)
+    {
+        requestInfo = default;
+        signature = default;
+        hash = default;
+        try
+        {
+            var request = new AsnReader(csr, AsnEncodingRules.DER).ReadSequence();
+            requestInfo = request.ReadEncodedValue();
+            var algorithm = request.ReadSequence();
+            hash = algorithm.ReadObjectIdentifier() switch
+            {
+                "1.2.840.10045.4.3.2" => HashAlgorithmName.SHA256,
+                "1.2.840.10045.4.3.3" => HashAlgorithmName.SHA384,
+                "1.2.840.10045.4.3.4" => HashAlgorithmName.SHA512,
+                "1.2.840.10045.4.1" => HashAlgorithmName.SHA1,
+                _ => default,
+            };
+            if (hash == default)
+            {
+                return false;
+            }
+
+            // Like the framework: no parameters, or an explicit NULL.
+            if (algorithm.HasData)
+            {
+                algorithm.ReadNull();
+                algorithm.ThrowIfNotEmpty();
+            }
+
+            if (!request.TryReadPrimitiveBitString(out var unusedBits, out signature) || unusedBits != 0)
+            {
+                return false;
+            }
+
+            return true;
+        }
+        catch (AsnContentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>What every SVID of one batch shares: the authority, the clock reading and the CA's encoded parts.</summary>
+    private sealed class SigningContext
+    {
+        public SigningContext(X509Authority authority, DateTimeOffset now)
+        {
+            Authority = authority;
+            Now = now;
+            CaNotAfter = authority.Certificate.NotAfter.ToUniversalTime();
+            IssuerName = authority.Certificate.SubjectName;
+            ChainAboveDer = [authority.Certificate.RawDataMemory, .. authority.ChainAbove.Select(c => c.RawDataMemory)];
+        }
+
+        public X509Authority Authority { get; }
+
+        public DateTimeOffset Now { get; }
+
+        public DateTimeOffset CaNotAfter { get; }
+
+        public X500DistinguishedName IssuerName { get; }
+
+        public ReadOnlyMemory<byte>[] ChainAboveDer { get; }
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Minted X509-SVID {SpiffeId} serial {Serial} until {NotAfter:O} by {AuthorityId}")]
