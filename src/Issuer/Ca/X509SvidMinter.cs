@@ -1,4 +1,5 @@
 using System.Formats.Asn1;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using IdentityIssuer.Issuer.Configuration;
@@ -68,8 +69,25 @@ internal sealed partial class X509SvidMinter
         else
         {
             // CSR verification and signing are CPU-bound and independent per request: use every core.
+            // A rejected request is kept by index so the batch fails with the first one's CaException,
+            // not with an AggregateException of whichever requests the loop happened to reach.
+            var rejected = new CaException?[batch.Count];
             var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
-            Parallel.For(0, batch.Count, options, i => (results[i], records[i]) = MintOne(batch[i], i, signing));
+            Parallel.For(0, batch.Count, options, i =>
+            {
+                try
+                {
+                    (results[i], records[i]) = MintOne(batch[i], i, signing);
+                }
+                catch (CaException ex)
+                {
+                    rejected[i] = ex;
+                }
+            });
+            if (Array.Find(rejected, e => e is not null) is { } first)
+            {
+                ExceptionDispatchInfo.Throw(first);
+            }
         }
 
         await _store.AddIssuanceRecordsAsync(records, cancellationToken);

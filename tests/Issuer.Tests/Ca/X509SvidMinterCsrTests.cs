@@ -65,6 +65,26 @@ public sealed class X509SvidMinterCsrTests : IAsyncLifetime
         Assert.Empty(records.Items);
     }
 
+    [Fact]
+    public async Task MintBatch_WhenOneCsrIsSignedByAnotherKey_FailsNamingItsIndex()
+    {
+        using var good = CreateKey("ec-p256");
+        using var other = CreateKey("ec-p256");
+        var forged = new CertificateRequest("CN=x", (ECDsa)good, HashAlgorithmName.SHA256)
+            .CreateSigningRequest(X509SignatureGenerator.CreateForECDsa((ECDsa)other));
+        X509SvidParams[] batch =
+        [
+            new() { SpiffeId = Web, Csr = CreateCsr(good, HashAlgorithmName.SHA256), Caller = "csr-test" },
+            new() { SpiffeId = Web, Csr = forged, Caller = "csr-test" },
+        ];
+
+        var error = await Assert.ThrowsAsync<CaException>(() => _issuer.X509.MintBatchAsync(batch, CancellationToken.None));
+
+        Assert.StartsWith("request 1: CSR", error.Message, StringComparison.Ordinal);
+        var records = await _issuer.Store.ListIssuanceRecordsAsync(new IssuanceFilter { Caller = "csr-test" }, CancellationToken.None);
+        Assert.Empty(records.Items);
+    }
+
     private static AsymmetricAlgorithm CreateKey(string keyType) => keyType switch
     {
         "ec-p256" => ECDsa.Create(ECCurve.NamedCurves.nistP256),
