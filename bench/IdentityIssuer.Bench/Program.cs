@@ -1,1 +1,29 @@
-return 0;
+using BenchmarkDotNet.Running;
+using IdentityIssuer.Bench.EndToEnd;
+using IdentityIssuer.Bench.Micro;
+
+const string usage = """
+    usage: IdentityIssuer.Bench micro [BenchmarkDotNet options, e.g. --filter *Csr*]
+           IdentityIssuer.Bench e2e [--batch N] [--seconds S] ... (e2e --help for all)
+
+      micro  BenchmarkDotNet micro-benchmarks of the signing path (short runs, in process)
+      e2e    mints SVIDs through the real services and compares with openssl speed ecdsap256
+    """;
+
+switch (args.FirstOrDefault())
+{
+    case "micro":
+        var rest = args.Skip(1).ToArray();
+        // Without a filter BenchmarkDotNet asks interactively which benchmarks to run; run them all.
+        var filtered = rest.Any(a => a is "--filter" or "-f" or "--list" or "--help" or "-h") ? rest : [.. rest, "--filter", "*"];
+        BenchmarkSwitcher.FromAssembly(typeof(MicroConfig).Assembly).Run(filtered, new MicroConfig());
+        return 0;
+    case "e2e":
+        return await EndToEndDriver.RunAsync(args.Skip(1).ToArray());
+    case "-h" or "--help":
+        Console.WriteLine(usage);
+        return 0;
+    default:
+        await Console.Error.WriteLineAsync(usage);
+        return 2;
+}

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using IdentityIssuer.Issuer.Configuration;
@@ -13,7 +14,12 @@ namespace IdentityIssuer.Issuer.Ca;
 /// </summary>
 internal sealed partial class X509SvidMinter
 {
-    private static readonly OidCollection ServerAndClientAuth = [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")];
+    // The leaf profile's fixed extensions; the encoder only reads them, so all threads share them.
+    private static readonly X509Extension NotACa = new X509BasicConstraintsExtension(false, false, 0, true);
+    private static readonly X509Extension LeafKeyUsage = new X509KeyUsageExtension(
+        X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.KeyAgreement, true);
+    private static readonly X509Extension ServerAndClientAuth = new X509EnhancedKeyUsageExtension(
+        [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false);
 
     private readonly CaManager _ca;
     private readonly IDataStore _store;
@@ -21,6 +27,7 @@ internal sealed partial class X509SvidMinter
     private readonly CaOptions _caOptions;
     private readonly TimeProvider _time;
     private readonly ILogger<X509SvidMinter> _logger;
+    private readonly Lazy<X500DistinguishedName> _subjectWithoutCommonName;
 
     public X509SvidMinter(CaManager ca, IDataStore store, IOptions<IssuerOptions> issuer, IOptions<CaOptions> caOptions, TimeProvider time, ILogger<X509SvidMinter> logger)
     {
@@ -30,6 +37,7 @@ internal sealed partial class X509SvidMinter
         _caOptions = caOptions.Value;
         _time = time;
         _logger = logger;
+        _subjectWithoutCommonName = new(() => X509Extensions.NameWith(_caOptions.SvidSubject));
     }
 
     /// <summary>Mints one SVID.</summary>
@@ -48,32 +56,52 @@ internal sealed partial class X509SvidMinter
             return [];
         }
 
-        var authority = _ca.ActiveX509;
-        var now = _time.GetUtcNow();
+        var signing = new SigningContext(_ca.ActiveX509, _time.GetUtcNow());
         var results = new MintedX509Svid[batch.Count];
         var records = new IssuanceRecord[batch.Count];
         if (batch.Count == 1)
         {
-            (results[0], records[0]) = MintOne(batch[0], 0, authority, now);
+            (results[0], records[0]) = MintOne(batch[0], 0, signing);
         }
         else
         {
+            // CSR verification and signing are CPU-bound and independent per request: use every core.
+            // A rejected request is kept by index so the batch fails with the first one's CaException,
+            // not with an AggregateException of whichever requests the loop happened to reach.
+            var rejected = new CaException?[batch.Count];
             var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
-            Parallel.For(0, batch.Count, options, i => (results[i], records[i]) = MintOne(batch[i], i, authority, now));
+            Parallel.For(0, batch.Count, options, i =>
+            {
+                try
+                {
+                    (results[i], records[i]) = MintOne(batch[i], i, signing);
+                }
+                catch (CaException ex)
+                {
+                    rejected[i] = ex;
+                }
+            });
+            if (Array.Find(rejected, e => e is not null) is { } first)
+            {
+                ExceptionDispatchInfo.Throw(first);
+            }
         }
 
         await _store.AddIssuanceRecordsAsync(records, cancellationToken);
-        foreach (var minted in results)
+        if (_logger.IsEnabled(LogLevel.Debug))
         {
-            LogMinted(_logger, minted.SpiffeId.ToString(), minted.Serial, minted.NotAfter, authority.Id);
+            foreach (var minted in results)
+            {
+                LogMinted(_logger, minted.SpiffeId.ToString(), minted.Serial, minted.NotAfter, signing.Authority.Id);
+            }
         }
 
         return results;
     }
 
-    private (MintedX509Svid Svid, IssuanceRecord Record) MintOne(X509SvidParams request, int index, X509Authority authority, DateTimeOffset now)
+    private (MintedX509Svid Svid, IssuanceRecord Record) MintOne(X509SvidParams request, int index, SigningContext signing)
     {
-        var publicKey = ReadCsr(request.Csr, index);
+        var (publicKey, keyType) = ReadCsr(request.Csr, index);
         if (!request.SpiffeId.IsMemberOf(_ca.TrustDomain) || request.SpiffeId.IsRoot)
         {
             throw new CaException($"request {index}: SPIFFE ID {request.SpiffeId} must be in trust domain {_ca.TrustDomain} and have a path");
@@ -85,31 +113,37 @@ internal sealed partial class X509SvidMinter
             throw new CaException($"request {index}: ttl {ttl} is outside {SvidTtlLimits.Minimum}..{_issuer.MaxX509SvidTtl}");
         }
 
+        var authority = signing.Authority;
+        var now = signing.Now;
         var notBefore = now.AddSeconds(-10);
         var notAfter = now + ttl;
-        var caNotAfter = authority.Certificate.NotAfter.ToUniversalTime();
-        if (notAfter > caNotAfter)
+        if (notAfter > signing.CaNotAfter)
         {
-            notAfter = caNotAfter;
+            notAfter = signing.CaNotAfter;
         }
 
-        var subject = X509Extensions.NameWith(_caOptions.SvidSubject, commonName: request.DnsNames.Count > 0 ? request.DnsNames[0] : null);
-        var builder = new CertificateRequest(subject, publicKey, authority.Hash);
-        builder.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        builder.CertificateExtensions.Add(new X509KeyUsageExtension(
-            X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.KeyAgreement, true));
-        builder.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(ServerAndClientAuth, false));
-        builder.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, false));
-        builder.CertificateExtensions.Add(authority.AuthorityKeyIdentifier);
-        builder.CertificateExtensions.Add(X509Extensions.SubjectAltName(request.SpiffeId.ToString(), request.DnsNames, critical: false));
+        var subject = request.DnsNames.Count > 0
+            ? X509Extensions.NameWith(_caOptions.SvidSubject, commonName: request.DnsNames[0])
+            : _subjectWithoutCommonName.Value;
+        var spiffeId = request.SpiffeId.ToString();
+        X509Extension[] extensions =
+        [
+            NotACa,
+            LeafKeyUsage,
+            ServerAndClientAuth,
+            new X509SubjectKeyIdentifierExtension(publicKey, false),
+            authority.AuthorityKeyIdentifier,
+            X509Extensions.SubjectAltName(spiffeId, request.DnsNames, critical: false),
+        ];
 
         var serial = X509Extensions.NewSerialNumber();
-        using var certificate = builder.Create(authority.Certificate.SubjectName, authority.Generator, notBefore, notAfter, serial);
+        var certificate = X509SvidEncoder.Encode(
+            signing.IssuerName, subject, publicKey, extensions, serial, notBefore, notAfter, authority.Generator, authority.Hash);
         var serialHex = Convert.ToHexStringLower(serial);
         var svid = new MintedX509Svid(
             request.SpiffeId,
-            certificate.RawData,
-            [authority.Certificate.RawData, .. authority.ChainAbove.Select(c => c.RawData)],
+            certificate,
+            [.. signing.ChainAboveDer.Select(c => c.ToArray())],
             serialHex,
             notBefore,
             notAfter);
@@ -117,40 +151,39 @@ internal sealed partial class X509SvidMinter
         {
             Serial = serialHex,
             Kind = SvidKind.X509,
-            SpiffeId = request.SpiffeId.ToString(),
+            SpiffeId = spiffeId,
             EntryId = request.EntryId,
             Caller = request.Caller,
             NotBefore = notBefore,
             NotAfter = notAfter,
-            KeyType = X509Extensions.DescribeKey(publicKey),
+            KeyType = keyType,
             SigningAuthority = authority.Id,
             CreatedAt = now,
         };
         return (svid, record);
     }
 
-    /// <summary>Reads and checks a CSR as minting would (signature, key type), so a caller can refuse it before spending single-use evidence.</summary>
-    internal static PublicKey ReadCsr(byte[] csr, int index)
+    /// <summary>What every SVID of one batch shares: the authority, the clock reading and the CA's encoded parts.</summary>
+    private sealed class SigningContext
     {
-        CertificateRequest parsed;
-        try
+        public SigningContext(X509Authority authority, DateTimeOffset now)
         {
-            // Default load options verify the request's self-signature: proof the caller holds the key.
-            parsed = CertificateRequest.LoadSigningRequest(csr, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
-        }
-        catch (CryptographicException ex)
-        {
-            throw new CaException($"request {index}: CSR is not a valid PKCS#10 request or its signature does not verify ({ex.Message})", ex);
+            Authority = authority;
+            Now = now;
+            CaNotAfter = authority.Certificate.NotAfter.ToUniversalTime();
+            IssuerName = authority.Certificate.SubjectName;
+            ChainAboveDer = [authority.Certificate.RawDataMemory, .. authority.ChainAbove.Select(c => c.RawDataMemory)];
         }
 
-        var key = parsed.PublicKey;
-        var described = X509Extensions.DescribeKey(key);
-        if (described is not ("ec-p256" or "ec-p384" or "rsa-2048" or "rsa-3072" or "rsa-4096"))
-        {
-            throw new CaException($"request {index}: CSR key type {described} is not accepted; use EC P-256, EC P-384 or RSA 2048-4096");
-        }
+        public X509Authority Authority { get; }
 
-        return key;
+        public DateTimeOffset Now { get; }
+
+        public DateTimeOffset CaNotAfter { get; }
+
+        public X500DistinguishedName IssuerName { get; }
+
+        public ReadOnlyMemory<byte>[] ChainAboveDer { get; }
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Minted X509-SVID {SpiffeId} serial {Serial} until {NotAfter:O} by {AuthorityId}")]

@@ -1,0 +1,129 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace IdentityIssuer.Issuer.Ca;
+
+/// <summary>Reading and verifying the workload's certification request.</summary>
+internal sealed partial class X509SvidMinter
+{
+    private const string EcPublicKeyOid = "1.2.840.10045.2.1";
+
+    /// <summary>Verifies the CSR's self-signature (proof the caller holds the key) and returns its key and key type.</summary>
+    internal static (PublicKey Key, string KeyType) ReadCsr(byte[] csr, int index)
+    {
+        // Importing a public key into OpenSSL costs more than verifying with it, so an EC request is
+        // verified with the one key object that also gives its size; anything else, and any request
+        // that does not verify (for its exact error), goes through the framework's own check.
+        var fast = TryReadEcCsr(csr);
+        var (key, described) = fast ?? ReadCsrWithFrameworkCheck(csr, index);
+        if (described is not ("ec-p256" or "ec-p384" or "rsa-2048" or "rsa-3072" or "rsa-4096"))
+        {
+            throw new CaException($"request {index}: CSR key type {described} is not accepted; use EC P-256, EC P-384 or RSA 2048-4096");
+        }
+
+        return (key, described);
+    }
+
+    private static (PublicKey Key, string KeyType) ReadCsrWithFrameworkCheck(byte[] csr, int index)
+    {
+        CertificateRequest parsed;
+        try
+        {
+            // Default load options verify the request's self-signature.
+            parsed = CertificateRequest.LoadSigningRequest(csr, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new CaException($"request {index}: CSR is not a valid PKCS#10 request or its signature does not verify ({ex.Message})", ex);
+        }
+
+        return (parsed.PublicKey, X509Extensions.DescribeKey(parsed.PublicKey));
+    }
+
+    /// <summary>
+    /// For a well-formed request with an EC key signed ECDSA-with-SHA-x, does what the framework's
+    /// default load does (one key import, one DER-signature verify) and returns the key and
+    /// <c>ec-pN</c>; null when the request is anything else or does not verify.
+    /// </summary>
+    private static (PublicKey Key, string KeyType)? TryReadEcCsr(byte[] csr)
+    {
+        PublicKey key;
+        try
+        {
+            // Structure, version and attributes are checked exactly as before, without the signature.
+            key = CertificateRequest.LoadSigningRequest(csr, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.SkipSignatureValidation).PublicKey;
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+
+        if (key.Oid.Value != EcPublicKeyOid || !TrySplitSignedRequest(csr, out var requestInfo, out var hash, out var signature))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var ecdsa = key.GetECDsaPublicKey();
+            if (ecdsa is null || !ecdsa.VerifyData(requestInfo.Span, signature.Span, hash, DSASignatureFormat.Rfc3279DerSequence))
+            {
+                return null;
+            }
+
+            return (key, $"ec-p{ecdsa.KeySize}");
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Splits a DER PKCS#10 request (already parsed once) into the signed CertificationRequestInfo,
+    /// the hash of an ECDSA-with-SHA-x signature algorithm without parameters, and the signature.
+    /// </summary>
+    private static bool TrySplitSignedRequest(ReadOnlyMemory<byte> csr, out ReadOnlyMemory<byte> requestInfo, out HashAlgorithmName hash, out ReadOnlyMemory<byte> signature)
+    {
+        requestInfo = default;
+        signature = default;
+        hash = default;
+        try
+        {
+            var request = new AsnReader(csr, AsnEncodingRules.DER).ReadSequence();
+            requestInfo = request.ReadEncodedValue();
+            var algorithm = request.ReadSequence();
+            hash = algorithm.ReadObjectIdentifier() switch
+            {
+                "1.2.840.10045.4.3.2" => HashAlgorithmName.SHA256,
+                "1.2.840.10045.4.3.3" => HashAlgorithmName.SHA384,
+                "1.2.840.10045.4.3.4" => HashAlgorithmName.SHA512,
+                "1.2.840.10045.4.1" => HashAlgorithmName.SHA1,
+                _ => default,
+            };
+            if (hash == default)
+            {
+                return false;
+            }
+
+            // Like the framework: no parameters, or an explicit NULL.
+            if (algorithm.HasData)
+            {
+                algorithm.ReadNull();
+                algorithm.ThrowIfNotEmpty();
+            }
+
+            if (!request.TryReadPrimitiveBitString(out var unusedBits, out signature) || unusedBits != 0)
+            {
+                return false;
+            }
+
+            return true;
+        }
+        catch (AsnContentException)
+        {
+            return false;
+        }
+    }
+}
