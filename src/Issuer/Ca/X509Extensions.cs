@@ -66,11 +66,31 @@ internal static class X509Extensions
     /// <summary>Describes a public key as the issuance record does: ec-p256, ec-p384, ec-p521, rsa-2048, …; anything else is "unsupported".</summary>
     public static string DescribeKey(PublicKey key)
     {
-        using var ec = key.GetECDsaPublicKey();
-        if (ec is not null)
+        if (key.Oid.Value == "1.2.840.10045.2.1")
         {
-            // Name the curve by its OID: a 256-bit key on another curve (secp256k1, brainpool) is not P-256.
-            return ec.ExportParameters(false).Curve.Oid?.Value switch
+            return DescribeEcCurve(key);
+        }
+
+        using var rsa = key.GetRSAPublicKey();
+        return rsa is not null ? $"rsa-{rsa.KeySize}" : "unsupported";
+    }
+
+    /// <summary>
+    /// Names an EC key's curve by the named-curve OID in its parameters (no key import): a 256-bit key
+    /// on another curve (secp256k1, brainpool) is not P-256.
+    /// </summary>
+    public static string DescribeEcCurve(PublicKey key)
+    {
+        try
+        {
+            var parameters = key.EncodedParameters?.RawData;
+            if (parameters is null)
+            {
+                return "unsupported";
+            }
+
+            var oid = new AsnReader(parameters, AsnEncodingRules.DER).ReadObjectIdentifier();
+            return oid switch
             {
                 "1.2.840.10045.3.1.7" => "ec-p256",
                 "1.3.132.0.34" => "ec-p384",
@@ -78,8 +98,9 @@ internal static class X509Extensions
                 _ => "unsupported",
             };
         }
-
-        using var rsa = key.GetRSAPublicKey();
-        return rsa is not null ? $"rsa-{rsa.KeySize}" : "unsupported";
+        catch (AsnContentException)
+        {
+            return "unsupported";
+        }
     }
 }

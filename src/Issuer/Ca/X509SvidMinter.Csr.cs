@@ -72,7 +72,8 @@ internal sealed partial class X509SvidMinter
                 return null;
             }
 
-            return (key, $"ec-p{ecdsa.KeySize}");
+            // Name the curve by the key's parameters OID, not its size: secp256k1 is 256 bits but not P-256.
+            return (key, X509Extensions.DescribeEcCurve(key));
         }
         catch (CryptographicException)
         {
