@@ -64,16 +64,36 @@ internal sealed partial class X509SvidMinter
             return null;
         }
 
+        // Name the curve by the key's parameters OID, not its size: secp256k1 is 256 bits but not P-256.
+        var described = X509Extensions.DescribeEcCurve(key);
+        var curve = described switch
+        {
+            "ec-p256" => ECCurve.NamedCurves.nistP256,
+            "ec-p384" => ECCurve.NamedCurves.nistP384,
+            _ => (ECCurve?)null,
+        };
+        var point = key.EncodedKeyValue.RawData;
+        var size = described == "ec-p384" ? 48 : 32;
+        if (curve is null || point.Length != 1 + (2 * size) || point[0] != 0x04)
+        {
+            return null;
+        }
+
         try
         {
-            using var ecdsa = key.GetECDsaPublicKey();
-            if (ecdsa is null || !ecdsa.VerifyData(requestInfo.Span, signature.Span, hash, DSASignatureFormat.Rfc3279DerSequence))
+            // Importing the point as parameters costs OpenSSL much less than decoding a
+            // SubjectPublicKeyInfo, and the import is most of the price of a CSR.
+            using var ecdsa = ECDsa.Create(new ECParameters
+            {
+                Curve = curve.Value,
+                Q = new ECPoint { X = point[1..(1 + size)], Y = point[(1 + size)..] },
+            });
+            if (!ecdsa.VerifyData(requestInfo.Span, signature.Span, hash, DSASignatureFormat.Rfc3279DerSequence))
             {
                 return null;
             }
 
-            // Name the curve by the key's parameters OID, not its size: secp256k1 is 256 bits but not P-256.
-            return (key, X509Extensions.DescribeEcCurve(key));
+            return (key, described);
         }
         catch (CryptographicException)
         {

@@ -1,11 +1,14 @@
 using IdentityIssuer.Issuer.Datastore.Entities;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace IdentityIssuer.Issuer.Datastore;
 
 /// <summary>Issuance records: batch insert, filtered newest-first keyset paging.</summary>
 internal sealed partial class EfDataStore
 {
+    private const int InsertChunkRows = 200;
+
     public Task AddIssuanceRecordsAsync(IReadOnlyList<IssuanceRecord> records, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(records);
@@ -26,11 +29,46 @@ internal sealed partial class EfDataStore
             "add issuance records",
             async (db, ct) =>
             {
-                // EF sends the inserts as one batched command.
-                db.IssuanceRecords.AddRange(rows);
-                return await db.SaveChangesAsync(ct);
+                foreach (var chunk in rows.Chunk(InsertChunkRows))
+                {
+                    await InsertIssuanceChunkAsync(db, chunk, ct);
+                }
+
+                return rows.Count;
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// One multi-row INSERT per chunk (valid on SQLite and PostgreSQL alike). EF would send one
+    /// INSERT statement per row, which on SQLite costs more than signing the certificates.
+    /// </summary>
+    private static async Task InsertIssuanceChunkAsync(IssuerDbContext db, IssuanceRecordEntity[] chunk, CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        var sql = new System.Text.StringBuilder(
+            "INSERT INTO issuance_records (serial, kind, spiffe_id, entry_id, caller, not_before, not_after, key_type, signing_authority, created_at) VALUES ");
+        for (var i = 0; i < chunk.Length; i++)
+        {
+            var r = chunk[i];
+            sql.Append(i == 0 ? "(" : ", (");
+            object?[] values = [r.Serial, r.Kind, r.SpiffeId, r.EntryId, r.Caller, r.NotBefore, r.NotAfter, r.KeyType, r.SigningAuthority, r.CreatedAt];
+            for (var j = 0; j < values.Length; j++)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = $"@p{(i * values.Length) + j}";
+                parameter.Value = values[j] ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+                sql.Append(j == 0 ? string.Empty : ", ").Append(parameter.ParameterName);
+            }
+
+            sql.Append(')');
+        }
+
+        command.CommandText = sql.ToString();
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public Task<Page<IssuanceRecord>> ListIssuanceRecordsAsync(IssuanceFilter filter, CancellationToken cancellationToken)
