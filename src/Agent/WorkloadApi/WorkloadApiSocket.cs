@@ -31,28 +31,7 @@ internal static class WorkloadApiSocket
     {
         var directory = Path.GetDirectoryName(path) ?? throw new InvalidOperationException($"socket path '{path}' has no directory");
         CreateDirectories(directory);
-        if (!File.Exists(path))
-        {
-            return;
-        }
-
-        if ((File.GetAttributes(path) & FileAttributes.Directory) != 0)
-        {
-            throw new InvalidOperationException($"the Workload API socket path {path} is a directory");
-        }
-
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
-        }
-        catch (SocketException)
-        {
-            File.Delete(path);
-            return;
-        }
-
-        throw new InvalidOperationException($"another process is listening on the Workload API socket {path}; is an agent already running?");
+        Attestation.Unix.StaleSocket.Reclaim(path, "Workload API socket", "an agent");
     }
 
     /// <summary>Binds a listen socket like Kestrel does and opens it to every local user before it listens.</summary>

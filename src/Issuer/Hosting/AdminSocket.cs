@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using IdentityIssuer.Issuer.Api;
 using IdentityIssuer.Issuer.Api.Admin;
 using IdentityIssuer.Issuer.Configuration;
@@ -24,23 +23,7 @@ internal static class AdminSocket
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        if (!File.Exists(path))
-        {
-            return;
-        }
-
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
-        }
-        catch (SocketException)
-        {
-            File.Delete(path);
-            return;
-        }
-
-        throw new InvalidOperationException($"another process is listening on the admin socket {path}; is an issuer already running?");
+        Attestation.Unix.StaleSocket.Reclaim(path, "admin socket", "an issuer");
     }
 
     /// <summary>Applies the configured mode once the socket exists.</summary>
