@@ -44,7 +44,14 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
         JsonArray? sinks = null,
         string name = "agent")
     {
-        var agent = await AgentProcess.CreateAsync(Issuer, token, settings, overrides, sinks, name);
+        // A one-second sync keeps the wait for a change made at the issuer short; tests may override it.
+        var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Agent:SyncInterval"] = "00:00:01" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        var agent = await AgentProcess.CreateAsync(Issuer, token, all, overrides, sinks, name);
         _agents.Add(agent);
         return agent;
     }
