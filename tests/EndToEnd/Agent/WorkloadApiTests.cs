@@ -142,8 +142,5 @@ public sealed class WorkloadApiTests : AgentTest, IClassFixture<IssuerProcess>
             agent.Directory)).ShouldSucceed();
         var svids = ParseJson(byEnvironment).RootElement.GetProperty("svids").EnumerateArray().Select(s => s.GetProperty("spiffeId").GetString()).ToList();
         Assert.Equal([spiffeId], svids);
-
-        var withoutAny = Record(await AgentCli.RunAsync(["api", "fetch", "x509"], workingDirectory: agent.Directory)).ShouldFail();
-        Assert.Contains("SPIFFE_ENDPOINT_SOCKET", withoutAny.StdErr, StringComparison.Ordinal);
     }
 }

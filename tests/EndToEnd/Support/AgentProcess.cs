@@ -130,7 +130,14 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <summary>Starts the agent and waits until its Workload API answers <c>healthcheck</c>.</summary>
     public async Task StartAsync()
     {
-        var process = Launch();
+        Launch();
+        await WaitUntilHealthyAsync();
+    }
+
+    /// <summary>Waits until <c>healthcheck</c> passes against the launched agent; fails with its log if it exits or times out.</summary>
+    public async Task WaitUntilHealthyAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException($"the {Name} was never started");
         var deadline = DateTime.UtcNow + StartTimeout;
         ProcessResult? health = null;
         while (DateTime.UtcNow < deadline)
