@@ -28,7 +28,7 @@ public sealed class AgentJoinTokenTests : AgentTest, IClassFixture<IssuerProcess
         await second.WaitForLogAsync(Refusal);
 
         await AssertNeverServedAsync(second);
-        Assert.Contains("/agent/v1/attest refused with 403: " + Refusal, Issuer.Log, StringComparison.Ordinal);
+        await Issuer.WaitForLogAsync("/agent/v1/attest refused with 403: " + Refusal);
         await WaitForSvidsAsync(first, [spiffeId]);
     }
 
@@ -59,6 +59,7 @@ public sealed class AgentJoinTokenTests : AgentTest, IClassFixture<IssuerProcess
         await winner.WaitUntilHealthyAsync();
         await WaitForSvidsAsync(winner, [spiffeId]);
         await AssertNeverServedAsync(loser);
+        await Issuer.WaitForLogAsync($"Agent {agentId} attested with join_token");
         Assert.Equal(1, Issuer.Log.Split('\n').Count(l => l.Contains($"Agent {agentId} attested with join_token", StringComparison.Ordinal)));
     }
 

@@ -70,25 +70,55 @@ public sealed class RotationTests : AgentTest, IClassFixture<IssuerProcess>
 
             var cert = Path.Combine(sinkDirectory, "svid.pem");
             var key = Path.Combine(sinkDirectory, "svid.key");
-            var bundle = Path.Combine(sinkDirectory, "bundle.pem");
             await WaitUntilAsync(() => File.Exists(reloaded), $"the sink command never created {reloaded}");
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
-            await AssertSvidFilesAsync(cert, key, spiffeId, bundle, agent.BundleFile);
-            var firstSerial = Serial(cert);
-            Assert.NotEmpty(firstSerial);
+            var first = await SnapshotSinkAsync(sinkDirectory, Path.Combine(agent.Directory, "sink-first"));
+            await AssertSvidFilesAsync(Path.Combine(first, "svid.pem"), Path.Combine(first, "svid.key"), spiffeId, Path.Combine(first, "bundle.pem"), agent.BundleFile);
+            var firstSerial = Serial(Path.Combine(first, "svid.pem"));
             Output.WriteLine($"first serial in {cert}: {firstSerial}");
 
-            File.Delete(reloaded);
-            await WaitUntilAsync(() => Serial(cert) != firstSerial, $"{cert} was not rewritten with a new serial within {RotationTimeout}", RotationTimeout);
-            await WaitUntilAsync(() => File.Exists(reloaded), "the sink command did not run again after the rotation");
+            await WaitUntilAsync(() => Serial(cert) is { Length: > 0 } now && now != firstSerial, $"{cert} was not rewritten with a new serial within {RotationTimeout}", RotationTimeout);
+            // The command runs after the files are written, so its touch is at least as new as the rewritten certificate.
+            var rewrittenAt = File.GetLastWriteTimeUtc(cert);
+            await WaitUntilAsync(() => File.Exists(reloaded) && File.GetLastWriteTimeUtc(reloaded) >= rewrittenAt, "the sink command did not run again after the rotation");
 
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
-            await AssertSvidFilesAsync(cert, key, spiffeId, bundle, agent.BundleFile);
+            var second = await SnapshotSinkAsync(sinkDirectory, Path.Combine(agent.Directory, "sink-second"));
+            Assert.NotEqual(firstSerial, Serial(Path.Combine(second, "svid.pem")));
+            await AssertSvidFilesAsync(Path.Combine(second, "svid.pem"), Path.Combine(second, "svid.key"), spiffeId, Path.Combine(second, "bundle.pem"), agent.BundleFile);
             Assert.Contains($"Wrote SVID {spiffeId} to {sinkDirectory}", agent.Log, StringComparison.Ordinal);
         }
         finally
         {
             Directory.Delete(Path.GetDirectoryName(sinkDirectory)!, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Copies the sink's three files once they form one SVID: the agent rewrites them one by one every
+    /// few seconds here, so a reader may catch the key of one rotation with the certificate of the last.
+    /// </summary>
+    private static async Task<string> SnapshotSinkAsync(string sinkDirectory, string snapshot)
+    {
+        var deadline = DateTime.UtcNow + PropagationTimeout;
+        while (true)
+        {
+            var cert = await File.ReadAllTextAsync(Path.Combine(sinkDirectory, "svid.pem"));
+            var key = await File.ReadAllTextAsync(Path.Combine(sinkDirectory, "svid.key"));
+            var bundle = await File.ReadAllTextAsync(Path.Combine(sinkDirectory, "bundle.pem"));
+            try
+            {
+                using var pair = X509Certificate2.CreateFromPem(cert, key);
+                Directory.CreateDirectory(snapshot);
+                await File.WriteAllTextAsync(Path.Combine(snapshot, "svid.pem"), cert);
+                await File.WriteAllTextAsync(Path.Combine(snapshot, "svid.key"), key);
+                await File.WriteAllTextAsync(Path.Combine(snapshot, "bundle.pem"), bundle);
+                return snapshot;
+            }
+            catch (System.Security.Cryptography.CryptographicException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
         }
     }
 
