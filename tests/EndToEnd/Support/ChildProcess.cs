@@ -15,6 +15,9 @@ public static class ChildProcess
     /// <summary>Environment variables of the test process that must not leak into the product under test.</summary>
     public const string ProductVariablePrefix = "IDENTITY_ISSUER_";
 
+    /// <summary>The agent's own variables, and the Workload API address every SPIFFE client falls back to.</summary>
+    private static readonly string[] LeakingPrefixes = [ProductVariablePrefix, "IDENTITY_AGENT_", "SPIFFE_ENDPOINT_SOCKET"];
+
     public static async Task<ProcessResult> RunAsync(
         string fileName,
         IEnumerable<string> args,
@@ -76,7 +79,7 @@ public static class ChildProcess
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith(ProductVariablePrefix, StringComparison.Ordinal)).ToList())
+        foreach (var name in info.Environment.Keys.Where(k => LeakingPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList())
         {
             info.Environment.Remove(name);
         }

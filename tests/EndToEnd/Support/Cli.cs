@@ -8,7 +8,7 @@ namespace IdentityIssuer.EndToEnd.Support;
 public static class Cli
 {
     /// <summary>The issuer's entry assembly in the test output directory.</summary>
-    public static string Executable { get; } = Locate();
+    public static string Executable { get; } = Locate("identity-issuer", "src/Issuer");
 
     /// <summary>The <c>dotnet</c> host that runs <see cref="Executable"/>.</summary>
     public static string DotnetHost { get; } = FindDotnetHost();
@@ -24,22 +24,23 @@ public static class Cli
     /// <summary>The program and arguments that start <c>identity-issuer ARGS</c>, for long-running processes.</summary>
     public static (string FileName, IEnumerable<string> Args) Command(IEnumerable<string> args) => (DotnetHost, [Executable, .. args]);
 
-    private static string Locate()
+    /// <summary>An entry assembly copied next to the tests by a project reference, with its runtime files.</summary>
+    internal static string Locate(string name, string project)
     {
         var directory = AppContext.BaseDirectory;
-        var dll = Path.Combine(directory, "identity-issuer.dll");
-        foreach (var required in new[] { dll, Path.Combine(directory, "identity-issuer.runtimeconfig.json"), Path.Combine(directory, "identity-issuer.deps.json") })
+        var dll = Path.Combine(directory, name + ".dll");
+        foreach (var required in new[] { dll, Path.Combine(directory, name + ".runtimeconfig.json"), Path.Combine(directory, name + ".deps.json") })
         {
             if (!File.Exists(required))
             {
-                throw new InvalidOperationException($"{required} is missing: the end-to-end tests run the issuer built by their project reference to src/Issuer");
+                throw new InvalidOperationException($"{required} is missing: the end-to-end tests run the {name} built by their project reference to {project}");
             }
         }
 
         return dll;
     }
 
-    private static string FindDotnetHost()
+    internal static string FindDotnetHost()
     {
         // The test host itself usually runs under dotnet; use the same one so the runtime matches.
         if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet")

@@ -76,8 +76,11 @@ public class IssuerProcess : IAsyncLifetime
     /// <summary>The plain-HTTP ops (health) port on 127.0.0.1.</summary>
     public int OpsPort { get; }
 
-    /// <summary>The HTTPS agent API port on 127.0.0.1.</summary>
+    /// <summary>The HTTPS agent API port on 127.0.0.1 (its own port, so issuers of parallel tests do not share the default).</summary>
     public int AgentApiPort { get; }
+
+    /// <summary>The agent API address as an agent's <c>Agent:IssuerAddress</c>.</summary>
+    public string AgentApiAddress => $"https://127.0.0.1:{AgentApiPort.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The environment that points the CLI at this issuer, as a user would export it.</summary>
     public IReadOnlyDictionary<string, string> CliEnvironment => new Dictionary<string, string> { ["IDENTITY_ISSUER_ADMIN_SOCKET"] = SocketPath };

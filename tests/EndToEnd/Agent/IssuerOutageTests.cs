@@ -1,0 +1,62 @@
+using IdentityIssuer.EndToEnd.Support;
+using Xunit.Abstractions;
+
+namespace IdentityIssuer.EndToEnd.Agent;
+
+/// <summary>
+/// The issuer crashing (SIGKILL) does not take identities away from workloads: the agent keeps serving
+/// what it has, and catches up once the issuer is back on the same data directory and ports.
+/// </summary>
+public sealed class IssuerOutageTests : AgentTest
+{
+    public IssuerOutageTests(ITestOutputHelper output)
+        : base(new IssuerProcess(), output)
+    {
+    }
+
+    [Fact]
+    public async Task IssuerKilled_AgentKeepsServingCachedSvids_AndRecoversWhenTheIssuerIsBack()
+    {
+        var (agent, agentId) = await StartAgentAsync();
+        var cached = WorkloadIdPrefix + "cached";
+        await CreateWorkloadEntryAsync(cached, agentId, OwnUidSelector);
+        var served = Assert.Single(await WaitForSvidsAsync(agent, [cached]));
+
+        var mark = agent.LogMark;
+        await Issuer.KillAsync();
+        await agent.WaitForLogAsync("Sync failed", mark);
+
+        var whileDown = await NodeAsync(agent, "FetchX509SVID", ["--count", "1"]);
+        Assert.Equal("OK", whileDown.StatusName);
+        var svid = Assert.Single(NodeLines.X509Svids(whileDown.Messages[0]));
+        Assert.Equal(cached, svid.SpiffeId);
+        Assert.Equal(served.Serial, svid.Serial);
+        var files = await WriteSvidFilesAsync(svid, Path.Combine(agent.Directory, "while-down"));
+        await AssertSvidFilesAsync(Path.Combine(files, "svid.pem"), Path.Combine(files, "svid.key"), cached, agent.BundleFile);
+        (await AgentApiAsync(agent, "api", "fetch", "x509")).ShouldSucceed();
+        (await agent.HealthcheckAsync()).ShouldSucceed();
+
+        await Issuer.StartAsync();
+        var created = WorkloadIdPrefix + "created-after-outage";
+        await CreateWorkloadEntryAsync(created, agentId, OwnUidSelector);
+
+        var recovered = await WaitForSvidsAsync(agent, [cached, created]);
+        var files2 = await WriteSvidFilesAsync(recovered.Single(s => s.SpiffeId == created), Path.Combine(agent.Directory, "after-outage"));
+        await AssertSvidFilesAsync(Path.Combine(files2, "svid.pem"), Path.Combine(files2, "svid.key"), created, agent.BundleFile);
+        Assert.DoesNotContain("Attested with", agent.LogSince(mark), StringComparison.Ordinal);
+    }
+
+    public override Task InitializeAsync() => Issuer.StartAsync();
+
+    public override async Task DisposeAsync()
+    {
+        try
+        {
+            await base.DisposeAsync();
+        }
+        finally
+        {
+            await Issuer.DisposeAsync();
+        }
+    }
+}
