@@ -84,6 +84,11 @@ internal sealed partial class AgentService : BackgroundService
                 ForgetSvid();
                 delay = TimeSpan.FromMilliseconds(200);
             }
+            catch (IssuerCallException ex) when (_svid is null)
+            {
+                delay = Next(delay);
+                LogAttestationFailed(_logger, _attestor.Name, ex.Message, delay);
+            }
             catch (Exception ex)
             {
                 delay = Next(delay);
@@ -391,6 +396,9 @@ internal sealed partial class AgentService : BackgroundService
 
     [LoggerMessage(EventId = 1106, Level = LogLevel.Debug, Message = "Minted workload SVID {SpiffeId} for entry {EntryId}, valid until {NotAfter:O}")]
     private static partial void LogSvidMinted(ILogger logger, string spiffeId, string entryId, DateTimeOffset notAfter);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Error, Message = "Attestation with {Attestor} failed: {Reason}; retrying in {Delay}")]
+    private static partial void LogAttestationFailed(ILogger logger, string attestor, string reason, TimeSpan delay);
 
     [LoggerMessage(EventId = 1107, Level = LogLevel.Information, Message = "Entry {EntryId} is no longer authorized for this agent; its SVID is dropped")]
     private static partial void LogEntryDropped(ILogger logger, string entryId);

@@ -22,7 +22,7 @@ public static class WorkloadApiAddress
         var value = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (string.IsNullOrEmpty(value))
         {
-            throw new InvalidOperationException($"no Workload API address was given and {EnvironmentVariable} is not set");
+            throw new InvalidOperationException($"no Workload API address was given (--socket or an explicit address) and {EnvironmentVariable} is not set");
         }
 
         return Parse(value);

@@ -40,6 +40,11 @@ public sealed class WorkloadApiClient : IDisposable
                     await socket.ConnectAsync(endpoint, cancellationToken);
                     return new NetworkStream(socket, ownsSocket: true);
                 }
+                catch (SocketException ex)
+                {
+                    socket.Dispose();
+                    throw new HttpRequestException($"cannot connect to {endpoint}: {ex.Message}", ex);
+                }
                 catch
                 {
                     socket.Dispose();
