@@ -365,7 +365,8 @@ internal static class WorkloadApiBenchDriver
         {
             if (line.StartsWith("Uid:", StringComparison.Ordinal))
             {
-                return line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[1]; // real uid
+                // Real, effective, saved, filesystem: the agent attests the effective uid (SO_PEERCRED).
+                return line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[2];
             }
         }
 
