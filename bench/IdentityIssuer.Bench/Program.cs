@@ -1,13 +1,17 @@
 using BenchmarkDotNet.Running;
 using IdentityIssuer.Bench.EndToEnd;
 using IdentityIssuer.Bench.Micro;
+using IdentityIssuer.Bench.WorkloadApiBench;
 
 const string usage = """
     usage: IdentityIssuer.Bench micro [BenchmarkDotNet options, e.g. --filter *Csr*]
            IdentityIssuer.Bench e2e [--batch N] [--seconds S] ... (e2e --help for all)
+           IdentityIssuer.Bench workload-api [--entries N] [--samples N] [--bin DIR] ... (workload-api --help for all)
 
       micro  BenchmarkDotNet micro-benchmarks of the signing path (short runs, in process)
       e2e    mints SVIDs through the real services and compares with openssl speed ecdsap256
+      workload-api  starts the published identity-issuer and identity-agent, registers N entries
+             under the agent and measures Workload API first-response latency and the agent's memory
     """;
 
 switch (args.FirstOrDefault())
@@ -20,6 +24,8 @@ switch (args.FirstOrDefault())
         return 0;
     case "e2e":
         return await EndToEndDriver.RunAsync(args.Skip(1).ToArray());
+    case "workload-api":
+        return await WorkloadApiBenchDriver.RunAsync(args.Skip(1).ToArray());
     case "-h" or "--help":
         Console.WriteLine(usage);
         return 0;
