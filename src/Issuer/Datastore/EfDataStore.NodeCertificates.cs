@@ -36,4 +36,15 @@ internal sealed partial class EfDataStore
                 .ExecuteUpdateAsync(set => set.SetProperty(n => n.LastSeenAt, lastSeenMs), ct) == 1,
             cancellationToken);
     }
+
+    public Task<bool> SetAttestedNodeBannedAsync(string spiffeId, bool banned, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(spiffeId);
+        return WriteAsync(
+            "set attested node banned",
+            async (db, ct) => await db.AttestedNodes
+                .Where(n => n.SpiffeId == spiffeId)
+                .ExecuteUpdateAsync(set => set.SetProperty(n => n.Banned, banned), ct) == 1,
+            cancellationToken);
+    }
 }

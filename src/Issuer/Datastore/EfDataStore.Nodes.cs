@@ -25,7 +25,8 @@ internal sealed partial class EfDataStore
             async (db, ct) =>
             {
                 // One statement, same text on both providers: two replicas admitting the same agent
-                // cannot collide. The first attestation time is kept.
+                // cannot collide. The first attestation time is kept, and so is a ban: an attestation
+                // that checked the node before an admin banned it must not clear the ban.
                 await db.Database.ExecuteSqlAsync(
                     $"""
                     INSERT INTO attested_nodes (spiffe_id, attestation_type, certificate_serial, certificate_not_after, selectors, can_reattest, banned, created_at, last_seen_at)
@@ -36,7 +37,7 @@ internal sealed partial class EfDataStore
                         certificate_not_after = excluded.certificate_not_after,
                         selectors = excluded.selectors,
                         can_reattest = excluded.can_reattest,
-                        banned = excluded.banned,
+                        banned = attested_nodes.banned OR excluded.banned,
                         last_seen_at = excluded.last_seen_at
                     """,
                     ct);

@@ -57,7 +57,10 @@ public interface IDataStore
 
     // Attested nodes.
 
-    /// <summary>Creates or replaces the node with this SPIFFE ID.</summary>
+    /// <summary>
+    /// Creates or replaces the node with this SPIFFE ID. A ban already stored is kept (an attestation
+    /// racing an admin's ban cannot clear it); only <see cref="SetAttestedNodeBannedAsync"/> lifts one.
+    /// </summary>
     Task<AttestedNode> UpsertAttestedNodeAsync(AttestedNode node, CancellationToken cancellationToken);
 
     /// <summary>The node, or null.</summary>
@@ -78,6 +81,9 @@ public interface IDataStore
 
     /// <summary>Sets only the node's last-seen time (never overwriting a concurrent change to anything else); false when there is no such node.</summary>
     Task<bool> TouchAttestedNodeAsync(string spiffeId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken);
+
+    /// <summary>Sets only the node's banned flag (a concurrent renewal or last-seen write cannot undo it); false when there is no such node.</summary>
+    Task<bool> SetAttestedNodeBannedAsync(string spiffeId, bool banned, CancellationToken cancellationToken);
 
     // CA journal.
 

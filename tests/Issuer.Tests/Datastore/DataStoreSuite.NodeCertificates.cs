@@ -48,4 +48,40 @@ public abstract partial class DataStoreSuite
         Assert.Equal(node.CertificateSerial, read.CertificateSerial);
         Assert.False(await Store.TouchAttestedNodeAsync(Id("nobody"), Start, Ct));
     }
+
+    [Fact]
+    public async Task SetAttestedNodeBanned_SetsOnlyTheFlag_AndUnbanClearsIt()
+    {
+        var node = await Store.UpsertAttestedNodeAsync(NewNode("ban-me") with { CertificateSerial = "01" }, Ct);
+
+        var banned = await Store.SetAttestedNodeBannedAsync(node.SpiffeId, true, Ct);
+        var renewed = await Store.UpdateAttestedNodeCertificateAsync(node.SpiffeId, "01", "02", Start.AddHours(3), Start, Ct);
+        await Store.TouchAttestedNodeAsync(node.SpiffeId, Start.AddMinutes(9), Ct);
+        var afterBan = await Store.GetAttestedNodeAsync(node.SpiffeId, Ct);
+        var unbanned = await Store.SetAttestedNodeBannedAsync(node.SpiffeId, false, Ct);
+        var afterUnban = await Store.GetAttestedNodeAsync(node.SpiffeId, Ct);
+
+        Assert.True(banned);
+        Assert.False(renewed);
+        Assert.True(afterBan!.Banned);
+        Assert.Equal("01", afterBan.CertificateSerial);
+        Assert.Equal(node.Selectors, afterBan.Selectors);
+        Assert.True(unbanned);
+        Assert.False(afterUnban!.Banned);
+        Assert.Equal(Start.AddMinutes(9), afterUnban.LastSeenAt);
+        Assert.False(await Store.SetAttestedNodeBannedAsync(Id("nobody"), true, Ct));
+    }
+
+    [Fact]
+    public async Task UpsertAttestedNode_KeepsAStoredBan()
+    {
+        var node = await Store.UpsertAttestedNodeAsync(NewNode("stays-banned"), Ct);
+        await Store.SetAttestedNodeBannedAsync(node.SpiffeId, true, Ct);
+
+        var upserted = await Store.UpsertAttestedNodeAsync(node with { CertificateSerial = "0f", Banned = false }, Ct);
+
+        Assert.True(upserted.Banned);
+        Assert.Equal("0f", upserted.CertificateSerial);
+        Assert.True((await Store.GetAttestedNodeAsync(node.SpiffeId, Ct))!.Banned);
+    }
 }

@@ -113,7 +113,7 @@ internal sealed class AgentAttestationService
             new X509SvidParams { SpiffeId = agentId, Csr = csr, Caller = $"attestation:{attestor.Name}" },
             cancellationToken);
         var now = _time.GetUtcNow();
-        await _store.UpsertAttestedNodeAsync(
+        var stored = await _store.UpsertAttestedNodeAsync(
             new AttestedNode
             {
                 SpiffeId = agentId.ToString(),
@@ -126,6 +126,12 @@ internal sealed class AgentAttestationService
                 LastSeenAt = now,
             },
             cancellationToken);
+        if (stored.Banned)
+        {
+            // Banned between the check above and the write: the upsert kept the ban, so refuse.
+            throw AgentApiException.Forbidden($"agent {agentId} is banned");
+        }
+
         _authorizer.Forget(agentId.ToString());
         AgentApiLog.Attested(_logger, agentId.ToString(), attestor.Name, minted.Serial, minted.NotAfter);
 
