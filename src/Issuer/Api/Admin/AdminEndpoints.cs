@@ -153,6 +153,8 @@ internal static class AdminEndpoints
             var minted = await minter.MintAsync(id!, body.Audience!, TimeSpan.FromSeconds(body.Ttl), null, AdminCaller.Describe(context), ct);
             return Results.Ok(new JwtMintView(minted.SpiffeId.ToString(), minted.Token, minted.ExpiresAt));
         });
+
+        v1.MapAgentAdminApi();
     }
 
     /// <summary>The self-signed CA is both the SVID's issuer and the bundle root; it is not sent in the chain.</summary>

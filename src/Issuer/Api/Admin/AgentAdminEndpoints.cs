@@ -1,0 +1,128 @@
+using IdentityIssuer.Issuer.Api.Admin.Contracts;
+using IdentityIssuer.Issuer.Ca;
+using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Registration;
+using IdentityIssuer.Spiffe;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace IdentityIssuer.Issuer.Api.Admin;
+
+/// <summary>
+/// Agent management on the admin API: list and show attested agents, evict (delete the node so the
+/// agent must attest again) and ban/unban (the node stays, every attestation and mTLS call is refused).
+/// Revoking the SVIDs a banned agent already holds arrives with the revocation work.
+/// </summary>
+internal static partial class AgentAdminEndpoints
+{
+    /// <summary>Maps <c>/agents…</c> on the admin group (which carries the error filter).</summary>
+    public static void MapAgentAdminApi(this RouteGroupBuilder v1)
+    {
+        v1.MapGet("/agents", async (HttpRequest request, IDataStore store, CancellationToken ct) =>
+        {
+            var errors = new List<FieldError>();
+            var pageSize = 0;
+            if (request.Query.TryGetValue("pageSize", out var sizeText) && (!int.TryParse(sizeText, out pageSize) || pageSize is < 1 or > 1000))
+            {
+                errors.Add(new("pageSize", $"must be a number from 1 to 1000 (got '{sizeText}')"));
+            }
+
+            var token = request.Query["pageToken"].ToString();
+            if (errors.Count > 0)
+            {
+                throw new EntryValidationException(errors);
+            }
+
+            Page<AttestedNode> page;
+            try
+            {
+                page = await store.ListAttestedNodesAsync(pageSize, token.Length == 0 ? null : token, ct);
+            }
+            catch (ArgumentException)
+            {
+                throw new EntryValidationException([new FieldError("pageToken", "is not a page token this issuer handed out")]);
+            }
+
+            return Results.Ok(new AgentListView([.. page.Items.Select(ToView)], page.NextPageToken));
+        });
+
+        v1.MapGet("/agents/{*id}", async (string? id, IDataStore store, CaManager ca, CancellationToken ct) =>
+        {
+            var agentId = ParseAgentId(ca, "id", id is null ? null : Uri.UnescapeDataString(id));
+            return Results.Ok(ToView(await FindAsync(store, agentId, ct)));
+        });
+
+        v1.MapPost("/agents/evict", async (AgentActionRequest body, IDataStore store, CaManager ca, ILoggerFactory logs, CancellationToken ct) =>
+        {
+            var agentId = ParseAgentId(ca, "agentId", body.AgentId);
+            var node = await FindAsync(store, agentId, ct);
+            if (!await store.DeleteAttestedNodeAsync(agentId, ct))
+            {
+                throw new NotFoundException($"no attested agent '{agentId}'");
+            }
+
+            LogAction(Logger(logs), agentId, "evicted");
+            return Results.Ok(ToView(node));
+        });
+
+        v1.MapPost("/agents/ban", (AgentActionRequest body, IDataStore store, CaManager ca, ILoggerFactory logs, CancellationToken ct) =>
+            SetBannedAsync(body, true, store, ca, Logger(logs), ct));
+
+        v1.MapPost("/agents/unban", (AgentActionRequest body, IDataStore store, CaManager ca, ILoggerFactory logs, CancellationToken ct) =>
+            SetBannedAsync(body, false, store, ca, Logger(logs), ct));
+    }
+
+    private static async Task<IResult> SetBannedAsync(AgentActionRequest body, bool banned, IDataStore store, CaManager ca, ILogger logger, CancellationToken ct)
+    {
+        var agentId = ParseAgentId(ca, "agentId", body.AgentId);
+        if (!await store.SetAttestedNodeBannedAsync(agentId, banned, ct))
+        {
+            throw new NotFoundException($"no attested agent '{agentId}'");
+        }
+
+        LogAction(logger, agentId, banned ? "banned" : "unbanned");
+        return Results.Ok(ToView(await FindAsync(store, agentId, ct)));
+    }
+
+    private static async Task<AttestedNode> FindAsync(IDataStore store, string agentId, CancellationToken ct) =>
+        await store.GetAttestedNodeAsync(agentId, ct) ?? throw new NotFoundException($"no attested agent '{agentId}'");
+
+    /// <summary>The canonical agent ID, or a 400 naming <paramref name="field"/>.</summary>
+    private static string ParseAgentId(CaManager ca, string field, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new EntryValidationException([new FieldError(field, "is required (the agent's SPIFFE ID)")]);
+        }
+
+        if (!SpiffeId.TryParse(value, out var id, out var error))
+        {
+            throw new EntryValidationException([new FieldError(field, $"'{value}' is not a valid SPIFFE ID: {error}")]);
+        }
+
+        if (id.TrustDomain != ca.TrustDomain || !ReservedIds.IsAgent(id))
+        {
+            throw new EntryValidationException([new FieldError(field, $"'{value}' is not an agent ID (agent IDs are spiffe://{ca.TrustDomain.Name}{ReservedIds.AgentPrefix}…)")]);
+        }
+
+        return id.ToString();
+    }
+
+    private static ILogger Logger(ILoggerFactory logs) => logs.CreateLogger("IdentityIssuer.Issuer.Api.Admin.AgentManagement");
+
+    internal static AgentView ToView(AttestedNode node) => new(
+        node.SpiffeId,
+        node.AttestationType,
+        node.CertificateSerial,
+        node.CertificateNotAfter,
+        node.Banned,
+        node.CanReattest,
+        node.Selectors,
+        node.CreatedAt,
+        node.LastSeenAt);
+
+    [LoggerMessage(EventId = 620, Level = LogLevel.Warning, Message = "Admin: agent {AgentId} {Action}")]
+    private static partial void LogAction(ILogger logger, string agentId, string action);
+}
