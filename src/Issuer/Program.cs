@@ -9,6 +9,7 @@ var root = new RootCommand("identity-issuer: a SPIFFE workload certificate autho
 root.Subcommands.Add(ServerCommands.Run());
 root.Subcommands.Add(ServerCommands.Migrate());
 root.Subcommands.Add(EntryCommands.Create());
+root.Subcommands.Add(AgentCommands.Create());
 root.Subcommands.Add(TokenCommands.Create());
 root.Subcommands.Add(BundleCommands.Create());
 root.Subcommands.Add(SvidCommands.Create());
