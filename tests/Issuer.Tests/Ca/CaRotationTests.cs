@@ -221,6 +221,27 @@ public sealed class CaRotationTests : IDisposable
     }
 
     [Fact]
+    public async Task Restart_WhenTheActiveKeyIsGoneButAPreparedOneIsUsable_ActivatesThePreparedOne()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        CaAuthority active;
+        CaAuthority prepared;
+        await using (var first = await IssuerServices.StartAsync(Disk, _directory, clock))
+        {
+            active = first.Ca.ActiveX509.Record;
+            clock.Advance(TimeSpan.FromSeconds(1));
+            prepared = await first.Ca.PrepareAsync(AuthorityKind.X509, CancellationToken.None);
+            await first.Provider.GetRequiredService<IKeyManager>().DeleteKeyAsync(active.KeyId, CancellationToken.None);
+        }
+
+        await using var second = await IssuerServices.StartAsync(Disk, _directory, clock);
+
+        Assert.Equal(prepared.Id, second.Ca.ActiveX509.Id);
+        Assert.Null(second.Ca.PreparedX509);
+        Assert.Equal([(active.Id, "A", AuthorityStatus.Old), (prepared.Id, "B", AuthorityStatus.Active)], await JournalAsync(second, AuthorityKind.X509));
+    }
+
+    [Fact]
     public async Task PreparedAuthorityMissingFromTheBundle_IsNeverActivated()
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);
