@@ -13,6 +13,7 @@ root.Subcommands.Add(AgentCommands.Create());
 root.Subcommands.Add(TokenCommands.Create());
 root.Subcommands.Add(BundleCommands.Create());
 root.Subcommands.Add(SvidCommands.Create());
+root.Subcommands.Add(AuthorityCommands.Create());
 root.Subcommands.Add(ServerCommands.Healthcheck());
 // The host stops gracefully on SIGTERM/SIGINT itself; the parser's own handler would cut that
 // short after two seconds and exit 143.

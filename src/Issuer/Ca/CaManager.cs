@@ -10,14 +10,16 @@ using Microsoft.Extensions.Options;
 namespace IdentityIssuer.Issuer.Ca;
 
 /// <summary>
-/// Owns the active X.509 CA and JWT key. On first start it creates both (self-signed, or under the
-/// configured upstream CA), records them in the CA journal and publishes them in the trust bundle
-/// before anything is signed; on later starts it resumes them from the journal and the key manager.
+/// Owns the X.509 CA and JWT key in two slots each (A/B): the active authority signs, the prepared
+/// one in the other slot is already in the trust bundle and takes over at activation. On first start
+/// it creates the active pair (self-signed, or under the configured upstream CA), records it in the
+/// CA journal and publishes it in the trust bundle before anything is signed; on later starts it
+/// resumes active and prepared authorities from the journal and the key manager. Rotation lives in
+/// CaManager.Rotation.cs, creation in CaManager.Create.cs.
 /// </summary>
 internal sealed partial class CaManager
 {
-    private const string X509Slot = "A";
-    private const string JwtSlot = "A";
+    private const string FirstSlot = "A";
 
     private readonly IDataStore _store;
     private readonly IKeyManager _keys;
@@ -28,6 +30,8 @@ internal sealed partial class CaManager
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile X509Authority? _x509;
     private volatile JwtSigningAuthority? _jwt;
+    private volatile X509Authority? _preparedX509;
+    private volatile JwtSigningAuthority? _preparedJwt;
 
     public CaManager(IDataStore store, IKeyManager keys, IOptions<CaOptions> options, IOptions<IssuerOptions> issuer, TimeProvider time, ILogger<CaManager> logger)
     {
@@ -51,14 +55,19 @@ internal sealed partial class CaManager
     /// <summary>The key that signs new JWT-SVIDs.</summary>
     public JwtSigningAuthority ActiveJwt => _jwt ?? throw new CaException("the JWT signing key is not initialized yet");
 
-    /// <summary>Loads or creates both authorities. Safe to call more than once.</summary>
+    /// <summary>Loads or creates both authorities and resumes prepared ones. Safe to call more than once.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            _x509 = await LoadX509Async(cancellationToken) ?? await CreateX509Async(cancellationToken);
-            _jwt = await LoadJwtAsync(cancellationToken) ?? await CreateJwtAsync(cancellationToken);
+            var (x509, preparedX509) = await ResumeAsync(AuthorityKind.X509, cancellationToken);
+            _x509 = x509 is null ? await CreateX509Async(FirstSlot, AuthorityStatus.Active, cancellationToken) : await MaterializeX509Async(x509, cancellationToken);
+            _preparedX509 = preparedX509 is null ? null : await MaterializeX509Async(preparedX509, cancellationToken);
+
+            var (jwt, preparedJwt) = await ResumeAsync(AuthorityKind.Jwt, cancellationToken);
+            _jwt = jwt is null ? await CreateJwtAsync(FirstSlot, AuthorityStatus.Active, cancellationToken) : await MaterializeJwtAsync(jwt, cancellationToken);
+            _preparedJwt = preparedJwt is null ? null : await MaterializeJwtAsync(preparedJwt, cancellationToken);
         }
         finally
         {
@@ -66,52 +75,88 @@ internal sealed partial class CaManager
         }
     }
 
-    private async Task<X509Authority?> LoadX509Async(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the journal for one kind and settles it: the newest usable Active row stays active and any
+    /// other Active row (left by an activation interrupted between its two writes, or unusable) becomes
+    /// Old; the newest usable Prepared row that is in the bundle stays prepared and every other Prepared
+    /// row becomes Old. With no usable active authority but a usable prepared one, the prepared one is
+    /// activated: it is already trusted. Discarded rows stay in the bundle; they expire there.
+    /// </summary>
+    private async Task<(CaAuthority? Active, CaAuthority? Prepared)> ResumeAsync(AuthorityKind kind, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var authorities = await _store.ListAuthoritiesAsync(AuthorityKind.X509, cancellationToken);
-        var active = authorities.LastOrDefault(a => a.Status == AuthorityStatus.Active);
-        if (active is null)
+        var name = KindName(kind);
+        var rows = await _store.ListAuthoritiesAsync(kind, cancellationToken);
+        var bundle = await _store.GetBundleAsync(_trustDomain.Name, cancellationToken);
+
+        CaAuthority? active = null;
+        foreach (var row in Newest(rows, AuthorityStatus.Active))
         {
-            return null;
+            var reason = active is not null
+                ? $"authority {active.Id} superseded it"
+                : await UsableAsync(row, now, cancellationToken);
+            if (reason is null)
+            {
+                active = row;
+                continue;
+            }
+
+            LogAuthorityReplaced(_logger, name, row.Id, reason);
+            await _store.UpsertAuthorityAsync(row with { Status = AuthorityStatus.Old }, cancellationToken);
         }
 
-        var reason = await UsableAsync(active, now, cancellationToken);
-        if (reason is not null)
+        CaAuthority? prepared = null;
+        foreach (var row in Newest(rows, AuthorityStatus.Prepared))
         {
-            LogAuthorityReplaced(_logger, "x509", active.Id, reason);
-            await _store.UpsertAuthorityAsync(active with { Status = AuthorityStatus.Old }, cancellationToken);
-            return null;
+            var reason = prepared is not null
+                ? $"authority {prepared.Id} superseded it"
+                : await UsableAsync(row, now, cancellationToken) ?? (InBundle(row, bundle) ? null : "it is not in the trust bundle");
+            if (reason is null)
+            {
+                prepared = row;
+                continue;
+            }
+
+            LogPreparedDiscarded(_logger, name, row.Id, reason);
+            await _store.UpsertAuthorityAsync(row with { Status = AuthorityStatus.Old }, cancellationToken);
         }
 
-        var signer = (await _keys.GetKeyAsync(active.KeyId, cancellationToken))!;
-        var certificate = X509CertificateLoader.LoadCertificate(active.PublicData);
-        var above = active.UpstreamChain.Length == 0 ? [] : Spiffe.X509.DerCertificates.Split(active.UpstreamChain);
-        LogAuthorityResumed(_logger, "x509", active.Id, active.NotAfter);
-        return new X509Authority(active, certificate, signer, above);
+        if (active is null && prepared is not null)
+        {
+            active = await _store.UpsertAuthorityAsync(prepared with { Status = AuthorityStatus.Active }, cancellationToken);
+            LogAuthorityActivated(_logger, name, active.Id, null);
+            prepared = null;
+        }
+
+        if (active is not null)
+        {
+            LogAuthorityResumed(_logger, name, active.Id, active.NotAfter);
+        }
+
+        if (prepared is not null)
+        {
+            LogAuthorityResumed(_logger, name, prepared.Id, prepared.NotAfter);
+        }
+
+        return (active, prepared);
     }
 
-    private async Task<JwtSigningAuthority?> LoadJwtAsync(CancellationToken cancellationToken)
+    /// <summary>Rows with a status, newest first (creation time, then expiry).</summary>
+    private static IEnumerable<CaAuthority> Newest(IReadOnlyList<CaAuthority> rows, AuthorityStatus status) =>
+        rows.Where(r => r.Status == status).OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.NotAfter).ToList();
+
+    private async Task<X509Authority> MaterializeX509Async(CaAuthority row, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        var authorities = await _store.ListAuthoritiesAsync(AuthorityKind.Jwt, cancellationToken);
-        var active = authorities.LastOrDefault(a => a.Status == AuthorityStatus.Active);
-        if (active is null)
-        {
-            return null;
-        }
+        var signer = await _keys.GetKeyAsync(row.KeyId, cancellationToken) ?? throw new CaException($"the key manager has no key '{row.KeyId}'");
+        var certificate = X509CertificateLoader.LoadCertificate(row.PublicData);
+        var above = row.UpstreamChain.Length == 0 ? [] : Spiffe.X509.DerCertificates.Split(row.UpstreamChain);
+        return new X509Authority(row, certificate, signer, above);
+    }
 
-        var reason = await UsableAsync(active, now, cancellationToken);
-        if (reason is not null)
-        {
-            LogAuthorityReplaced(_logger, "jwt", active.Id, reason);
-            await _store.UpsertAuthorityAsync(active with { Status = AuthorityStatus.Old }, cancellationToken);
-            return null;
-        }
-
-        var signer = (await _keys.GetKeyAsync(active.KeyId, cancellationToken))!;
-        LogAuthorityResumed(_logger, "jwt", active.Id, active.NotAfter);
-        return new JwtSigningAuthority(active, signer);
+    private async Task<JwtSigningAuthority> MaterializeJwtAsync(CaAuthority row, CancellationToken cancellationToken)
+    {
+        var signer = await _keys.GetKeyAsync(row.KeyId, cancellationToken) ?? throw new CaException($"the key manager has no key '{row.KeyId}'");
+        return new JwtSigningAuthority(row, signer);
     }
 
     /// <summary>Null when the journal's authority can still sign; otherwise why not.</summary>
@@ -135,108 +180,74 @@ internal sealed partial class CaManager
         return publicKey.AsSpan().SequenceEqual(recorded) ? null : $"key '{authority.KeyId}' no longer matches the journal";
     }
 
-    private async Task<X509Authority> CreateX509Async(CancellationToken cancellationToken)
+    /// <summary>
+    /// True when verifiers holding <paramref name="bundle"/> already trust what the authority signs:
+    /// the JWT key (same kid and public key) is published, or the CA certificate chains to a published
+    /// root (itself when self-signed, the upstream roots otherwise).
+    /// </summary>
+    private static bool InBundle(CaAuthority authority, TrustBundle? bundle)
     {
-        KeyTypes.TryParse(_options.KeyType, out var keyType);
-        var now = _time.GetUtcNow();
-        var keyId = $"x509-ca-{X509Slot}-{now.ToUnixTimeSeconds()}";
-        var signer = await _keys.GenerateKeyAsync(keyId, keyType, cancellationToken);
-        var notBefore = now.AddSeconds(-10);
-        var notAfter = now + _options.Ttl;
-
-        var subject = X509Extensions.NameWith(_options.Subject, serialNumber: Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
-        var request = new CertificateRequest(subject, signer.PublicKey, KeyTypes.DefaultHash(keyType));
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        var ski = new X509SubjectKeyIdentifierExtension(signer.PublicKey, false);
-        request.CertificateExtensions.Add(ski);
-        request.CertificateExtensions.Add(X509Extensions.SubjectAltName(_trustDomain.IdString, [], critical: false));
-
-        X509Certificate2 certificate;
-        IReadOnlyList<X509Certificate2> above;
-        IReadOnlyList<X509Certificate2> roots;
-        if (_options.HasUpstream)
+        if (bundle is null)
         {
-            using var upstream = UpstreamAuthority.Load(_options);
-            if (notAfter > upstream.Certificate.NotAfter.ToUniversalTime())
-            {
-                notAfter = upstream.Certificate.NotAfter.ToUniversalTime();
-            }
-
-            if (notAfter <= now)
-            {
-                throw new CaException($"Ca:UpstreamCertificateFile '{_options.UpstreamCertificateFile}': the upstream CA expired at {upstream.Certificate.NotAfter.ToUniversalTime():O}");
-            }
-
-            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(upstream.Certificate, true, false));
-            certificate = request.Create(upstream.Certificate.SubjectName, upstream.CreateGenerator(), notBefore, notAfter, X509Extensions.NewSerialNumber());
-            above = upstream.ChainAbove;
-            roots = upstream.Roots;
-        }
-        else
-        {
-            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(ski));
-            var generator = new KeyManagerSignatureGenerator(signer);
-            certificate = request.Create(subject, generator, notBefore, notAfter, X509Extensions.NewSerialNumber());
-            above = [];
-            roots = [certificate];
+            return false;
         }
 
-        var record = new CaAuthority
+        if (authority.Kind == AuthorityKind.Jwt)
         {
-            Id = ski.SubjectKeyIdentifier!.ToLowerInvariant(),
-            Kind = AuthorityKind.X509,
-            Slot = X509Slot,
-            Status = AuthorityStatus.Active,
-            KeyId = keyId,
-            PublicData = certificate.RawData,
-            UpstreamChain = Spiffe.X509.DerCertificates.Concat(above),
-            NotBefore = notBefore,
-            NotAfter = notAfter,
-            CreatedAt = now,
-        };
+            return bundle.JwtKeys.Any(k => k.KeyId == authority.Id && k.SubjectPublicKeyInfo.AsSpan().SequenceEqual(authority.PublicData));
+        }
 
-        // Publish before signing anything: every verifier must trust the CA before it sees an SVID from it.
-        await _store.AppendBundleAsync(_trustDomain.Name, true, [.. roots.Select(r => r.RawData)], [], cancellationToken);
-        await _store.UpsertAuthorityAsync(record, cancellationToken);
-        LogAuthorityCreated(_logger, "x509", record.Id, keyId, notAfter);
-        return new X509Authority(record, X509CertificateLoader.LoadCertificate(certificate.RawData), signer, above);
+        if (bundle.X509Authorities.Any(der => der.AsSpan().SequenceEqual(authority.PublicData)))
+        {
+            return true;
+        }
+
+        using var certificate = X509CertificateLoader.LoadCertificate(authority.PublicData);
+        var above = authority.UpstreamChain.Length == 0 ? [] : Spiffe.X509.DerCertificates.Split(authority.UpstreamChain);
+        var roots = bundle.X509Authorities.Select(X509CertificateLoader.LoadCertificate).ToList();
+        try
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid;
+            chain.ChainPolicy.CustomTrustStore.AddRange(roots.ToArray());
+            chain.ChainPolicy.ExtraStore.AddRange(above.ToArray());
+            return chain.Build(certificate);
+        }
+        finally
+        {
+            foreach (var root in roots)
+            {
+                root.Dispose();
+            }
+
+            foreach (var certificateAbove in above)
+            {
+                certificateAbove.Dispose();
+            }
+        }
     }
 
-    private async Task<JwtSigningAuthority> CreateJwtAsync(CancellationToken cancellationToken)
-    {
-        KeyTypes.TryParse(_options.JwtKeyType, out var keyType);
-        var now = _time.GetUtcNow();
-        var keyId = $"jwt-{JwtSlot}-{now.ToUnixTimeSeconds()}";
-        var signer = await _keys.GenerateKeyAsync(keyId, keyType, cancellationToken);
-        var kid = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
-        var spki = signer.PublicKey.ExportSubjectPublicKeyInfo();
-        var notAfter = now + _options.Ttl;
-        var record = new CaAuthority
-        {
-            Id = kid,
-            Kind = AuthorityKind.Jwt,
-            Slot = JwtSlot,
-            Status = AuthorityStatus.Active,
-            KeyId = keyId,
-            PublicData = spki,
-            NotBefore = now,
-            NotAfter = notAfter,
-            CreatedAt = now,
-        };
-        await _store.AppendBundleAsync(_trustDomain.Name, true, [], [new BundleJwtKey(kid, spki, notAfter)], cancellationToken);
-        await _store.UpsertAuthorityAsync(record, cancellationToken);
-        LogAuthorityCreated(_logger, "jwt", kid, keyId, notAfter);
-        return new JwtSigningAuthority(record, signer);
-    }
+    private static string KindName(AuthorityKind kind) => kind == AuthorityKind.X509 ? "x509" : "jwt";
 
+    private static string OtherSlot(string slot) => slot == "A" ? "B" : "A";
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Created {Kind} authority {AuthorityId} with key {KeyId}, valid until {NotAfter:O}")]
-    private static partial void LogAuthorityCreated(ILogger logger, string kind, string authorityId, string keyId, DateTimeOffset notAfter);
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Created {Kind} authority {AuthorityId} with key {KeyId} as {Status}, valid until {NotAfter:O}")]
+    private static partial void LogAuthorityCreated(ILogger logger, string kind, string authorityId, string keyId, AuthorityStatus status, DateTimeOffset notAfter);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Resumed {Kind} authority {AuthorityId}, valid until {NotAfter:O}")]
     private static partial void LogAuthorityResumed(ILogger logger, string kind, string authorityId, DateTimeOffset notAfter);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Replacing {Kind} authority {AuthorityId}: {Reason}")]
     private static partial void LogAuthorityReplaced(ILogger logger, string kind, string authorityId, string reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Prepared {Kind} authority {AuthorityId} in slot {Slot}, valid until {NotAfter:O}; it is in the trust bundle and not signing yet")]
+    private static partial void LogAuthorityPrepared(ILogger logger, string kind, string authorityId, string slot, DateTimeOffset notAfter);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Activated {Kind} authority {AuthorityId}; previous authority {PreviousId} is now old")]
+    private static partial void LogAuthorityActivated(ILogger logger, string kind, string authorityId, string? previousId);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Discarding prepared {Kind} authority {AuthorityId}: {Reason}")]
+    private static partial void LogPreparedDiscarded(ILogger logger, string kind, string authorityId, string reason);
 }

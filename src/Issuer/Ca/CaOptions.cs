@@ -15,6 +15,12 @@ public sealed class CaOptions
     /// <summary>Lifetime of the CA certificate and JWT key.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>Fraction of the active authority's lifetime after which the next one is prepared (published, not signing).</summary>
+    public double PrepareAt { get; set; } = 0.5;
+
+    /// <summary>Fraction of the active authority's lifetime after which the prepared one takes over signing.</summary>
+    public double ActivateAt { get; set; } = 5.0 / 6.0;
+
     /// <summary>Subject of the CA certificate, as an X.500 name; a serialNumber attribute is added.</summary>
     public string Subject { get; set; } = "C=US, O=IdentityIssuer";
 

@@ -44,6 +44,11 @@ internal sealed class IssuerOptionsValidator : IValidateOptions<IssuerOptions>, 
             errors.Add($"Ca:Ttl must be at least 00:01:00 (got '{options.Ttl}')");
         }
 
+        if (!(options.PrepareAt > 0 && options.PrepareAt < options.ActivateAt && options.ActivateAt < 1))
+        {
+            errors.Add($"Ca:PrepareAt and Ca:ActivateAt must satisfy 0 < Ca:PrepareAt < Ca:ActivateAt < 1 (got Ca:PrepareAt={options.PrepareAt}, Ca:ActivateAt={options.ActivateAt})");
+        }
+
         CheckName(errors, "Ca:Subject", options.Subject);
         CheckName(errors, "Ca:SvidSubject", options.SvidSubject);
         if (options.HasUpstream)

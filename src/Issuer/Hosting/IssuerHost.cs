@@ -132,6 +132,7 @@ internal static class IssuerHost
         });
         var issuer = builder.Services.AddIssuerServices(configuration);
         builder.Services.AddHostedService<IssuerStartup>();
+        builder.Services.AddHostedService<CaRotationService>();
         builder.Services.AddHealthChecks()
             .AddCheck<DatastoreHealthCheck>("datastore", tags: ["ready"])
             .AddCheck<CaHealthCheck>("ca", tags: ["ready"]);

@@ -22,6 +22,7 @@ internal static class AdminEndpoints
     public static void MapAdminApi(this IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup("/v1").AddEndpointFilter<AdminErrorFilter>();
+        v1.MapAuthorityApi();
 
         v1.MapGet("/health", (CaManager ca) =>
         {
