@@ -34,8 +34,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
-    echo "test.sh: apt-get install ${missing[*]} failed" >&2; exit 1; }
+  # Keep the packages' own services (a system PostgreSQL on 5432, nginx on 80) from starting: the
+  # tests start their own instances, and a service that fails to start would fail the install.
+  policy_added=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy_added=1
+  fi
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  install_rc=$?
+  [ -n "$policy_added" ] && rm -f /usr/sbin/policy-rc.d
+  [ "$install_rc" -eq 0 ] || { echo "test.sh: apt-get install ${missing[*]} failed" >&2; exit 1; }
 fi
 
 # Node's gRPC client (an independent Workload API client for the agent tests), pinned by its lock file.
