@@ -95,6 +95,7 @@ internal sealed partial class AgentService : BackgroundService
                 LogLoopFailed(_logger, delay, ex.Message, ex is IssuerCallException ? null : ex);
             }
 
+            DropExpiredSvids();
             try
             {
                 await Task.Delay(delay, _time, stoppingToken);
@@ -352,6 +353,33 @@ internal sealed partial class AgentService : BackgroundService
         return true;
     }
 
+    /// <summary>
+    /// Fails closed while the issuer is unreachable: an SVID that has expired is taken out of the
+    /// snapshot (and so out of every Workload API stream) instead of being served past its NotAfter.
+    /// </summary>
+    private void DropExpiredSvids()
+    {
+        if (!_published)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var expired = _entries.Where(e => e.Value.Svid is { } svid && svid.NotAfter <= now).Select(e => e.Key).ToList();
+        if (expired.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var id in expired)
+        {
+            _entries[id] = _entries[id] with { Svid = null };
+            LogSvidExpired(_logger, id);
+        }
+
+        Publish();
+    }
+
     private void Publish()
     {
         var bundle = _bundle!;
@@ -396,6 +424,9 @@ internal sealed partial class AgentService : BackgroundService
 
     [LoggerMessage(EventId = 1106, Level = LogLevel.Debug, Message = "Minted workload SVID {SpiffeId} for entry {EntryId}, valid until {NotAfter:O}")]
     private static partial void LogSvidMinted(ILogger logger, string spiffeId, string entryId, DateTimeOffset notAfter);
+
+    [LoggerMessage(EventId = 1109, Level = LogLevel.Warning, Message = "The SVID of entry {EntryId} expired before it could be renewed; it is no longer served")]
+    private static partial void LogSvidExpired(ILogger logger, string entryId);
 
     [LoggerMessage(EventId = 1108, Level = LogLevel.Error, Message = "Attestation with {Attestor} failed: {Reason}; retrying in {Delay}")]
     private static partial void LogAttestationFailed(ILogger logger, string attestor, string reason, TimeSpan delay);

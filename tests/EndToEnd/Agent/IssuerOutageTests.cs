@@ -46,6 +46,23 @@ public sealed class IssuerOutageTests : AgentTest
         Assert.DoesNotContain("Attested with", agent.LogSince(mark), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task IssuerDownPastTheSvidsExpiry_AgentStopsServingTheExpiredSvid()
+    {
+        var (agent, agentId) = await StartAgentAsync(overrides: ["--Agent:SyncInterval=00:00:01"]);
+        var shortLived = WorkloadIdPrefix + "short-lived";
+        await CreateWorkloadEntryAsync(shortLived, agentId, OwnUidSelector, "--x509-ttl", "15s");
+        var served = Assert.Single(await WaitForSvidsAsync(agent, [shortLived]));
+
+        await Issuer.KillAsync();
+        await agent.WaitForLogAsync("no longer served", timeout: TimeSpan.FromSeconds(90));
+
+        // Fail closed: an expired SVID is not handed out while the issuer cannot renew it.
+        var afterExpiry = await NodeAsync(agent, "FetchX509SVID", ["--count", "1"]);
+        Assert.Equal("PERMISSION_DENIED", afterExpiry.StatusName);
+        Assert.NotEqual(string.Empty, served.Serial);
+    }
+
     public override Task InitializeAsync() => Issuer.StartAsync();
 
     public override async Task DisposeAsync()
