@@ -121,6 +121,12 @@ internal sealed partial class EfDataStore
             },
             cancellationToken);
 
+    public Task<int> PruneEntryTombstonesAsync(long upToRevision, CancellationToken cancellationToken) =>
+        WriteAsync(
+            "prune entry tombstones",
+            (db, ct) => db.EntryTombstones.Where(t => t.RevisionNumber <= upToRevision).ExecuteDeleteAsync(ct),
+            cancellationToken);
+
     public Task<Page<RegistrationEntry>> ListEntriesAsync(EntryFilter filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);

@@ -135,6 +135,15 @@ internal sealed partial class EfDataStore
             cancellationToken);
     }
 
+    public Task<int> PruneIssuanceRecordsAsync(DateTimeOffset notAfterBefore, CancellationToken cancellationToken)
+    {
+        var beforeMs = DatastoreEncoding.ToUnixMs(notAfterBefore);
+        return WriteAsync(
+            "prune issuance records",
+            (db, ct) => db.IssuanceRecords.Where(r => r.NotAfter < beforeMs).ExecuteDeleteAsync(ct),
+            cancellationToken);
+    }
+
     private static IssuanceRecordEntity ToEntity(IssuanceRecord record, long now)
     {
         ArgumentNullException.ThrowIfNull(record);

@@ -91,6 +91,17 @@ internal sealed partial class EfDataStore
             cancellationToken);
     }
 
+    public Task<int> PruneAttestedNodesAsync(DateTimeOffset notAfterBefore, CancellationToken cancellationToken)
+    {
+        var beforeMs = DatastoreEncoding.ToUnixMs(notAfterBefore);
+
+        // One statement: a renewal or a ban landing at the same moment is re-checked row by row.
+        return WriteAsync(
+            "prune attested nodes",
+            (db, ct) => db.AttestedNodes.Where(n => !n.Banned && n.CertificateNotAfter < beforeMs).ExecuteDeleteAsync(ct),
+            cancellationToken);
+    }
+
     private static AttestedNode ToRecord(AttestedNodeEntity row) => new()
     {
         SpiffeId = row.SpiffeId,

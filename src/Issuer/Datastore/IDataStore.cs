@@ -41,6 +41,13 @@ public interface IDataStore
     /// <summary>The highest revision number handed out so far (0 for an empty store).</summary>
     Task<long> GetCurrentRevisionAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes tombstones of entries deleted at or below <paramref name="upToRevision"/>; returns how many.
+    /// A sync client asking from an older revision no longer hears of those deletions one by one; it
+    /// drops them anyway because the last sync page lists every entry it is still authorized for.
+    /// </summary>
+    Task<int> PruneEntryTombstonesAsync(long upToRevision, CancellationToken cancellationToken);
+
     // Join tokens.
 
     /// <summary>Stores a join token (by hash).</summary>
@@ -82,6 +89,12 @@ public interface IDataStore
     /// <summary>Sets only the node's last-seen time (never overwriting a concurrent change to anything else); false when there is no such node.</summary>
     Task<bool> TouchAttestedNodeAsync(string spiffeId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes nodes that are not banned and whose current SVID expired before <paramref name="notAfterBefore"/>;
+    /// returns how many. Banned nodes stay so the ban keeps refusing the node.
+    /// </summary>
+    Task<int> PruneAttestedNodesAsync(DateTimeOffset notAfterBefore, CancellationToken cancellationToken);
+
     /// <summary>Sets only the node's banned flag (a concurrent renewal or last-seen write cannot undo it); false when there is no such node.</summary>
     Task<bool> SetAttestedNodeBannedAsync(string spiffeId, bool banned, CancellationToken cancellationToken);
 
@@ -122,4 +135,7 @@ public interface IDataStore
 
     /// <summary>Issuance records matching the filter, newest first, one page at a time.</summary>
     Task<Page<IssuanceRecord>> ListIssuanceRecordsAsync(IssuanceFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Deletes issuance records whose SVID expired before <paramref name="notAfterBefore"/>; returns how many.</summary>
+    Task<int> PruneIssuanceRecordsAsync(DateTimeOffset notAfterBefore, CancellationToken cancellationToken);
 }

@@ -5,6 +5,7 @@ using IdentityIssuer.Issuer.Api.Bundle;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Configuration;
 using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Jobs;
 using IdentityIssuer.Issuer.KeyManagement;
 using IdentityIssuer.Issuer.Ops;
 using Microsoft.Extensions.Configuration;
@@ -27,6 +28,7 @@ internal static class ConfigurationKeyChecker
         [AgentApiOptions.SectionName] = typeof(AgentApiOptions),
         [DatastoreOptions.SectionName] = typeof(DatastoreOptions),
         [KeyManagerOptions.SectionName] = typeof(KeyManagerOptions),
+        [JobsOptions.SectionName] = typeof(JobsOptions),
         ["Logging"] = null,
     };
 

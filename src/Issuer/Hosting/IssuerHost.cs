@@ -8,6 +8,7 @@ using IdentityIssuer.Issuer.Api.Bundle;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Configuration;
 using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Jobs;
 using IdentityIssuer.Issuer.KeyManagement;
 using IdentityIssuer.Issuer.Ops;
 using IdentityIssuer.Issuer.Registration;
@@ -111,6 +112,7 @@ internal static class IssuerHost
             logging.SetMinimumLevel(LogLevel.Information);
             logging.AddFilter("Microsoft", LogLevel.Warning);
             logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+            logging.AddFilter("Quartz", LogLevel.Warning);
             logging.AddConfiguration(configuration.GetSection("Logging"));
 
             // One line per event by default; "Logging:Console:FormatterName": "json" gives structured JSON lines.
@@ -132,7 +134,9 @@ internal static class IssuerHost
         });
         var issuer = builder.Services.AddIssuerServices(configuration);
         builder.Services.AddHostedService<IssuerStartup>();
-        builder.Services.AddHostedService<CaRotationService>();
+
+        // After IssuerStartup: the scheduler starts once the schema and the CA are ready.
+        builder.Services.AddIssuerJobs(configuration);
         builder.Services.AddHealthChecks()
             .AddCheck<DatastoreHealthCheck>("datastore", tags: ["ready"])
             .AddCheck<CaHealthCheck>("ca", tags: ["ready"]);
@@ -199,6 +203,7 @@ internal static class IssuerHost
         Check<BundleEndpointOptions>(services, failures);
         Check<OpsOptions>(services, failures);
         Check<AgentApiOptions>(services, failures);
+        Check<JobsOptions>(services, failures);
         if (failures.Count > 0)
         {
             throw new ConfigurationException("invalid configuration: " + string.Join("; ", failures));

@@ -1,6 +1,7 @@
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Issuer.Hosting;
+using IdentityIssuer.Issuer.Jobs;
 using IdentityIssuer.Issuer.Registration;
 using IdentityIssuer.Tests.Common.Time;
 using Microsoft.Extensions.Configuration;
@@ -65,6 +66,7 @@ internal sealed class IssuerServices : IAsyncDisposable
         services.AddLogging();
         services.AddSingleton<TimeProvider>(clock);
         services.AddIssuerServices(configuration);
+        services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.SectionName));
         var provider = services.BuildServiceProvider();
         var started = new IssuerServices(provider, directory, clock, owns);
         await started.Store.MigrateAsync(CancellationToken.None);

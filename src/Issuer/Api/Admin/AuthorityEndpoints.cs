@@ -10,7 +10,7 @@ namespace IdentityIssuer.Issuer.Api.Admin;
 
 /// <summary>
 /// <c>GET /v1/authorities/{x509|jwt}</c> lists the CA journal; <c>POST …/prepare</c> and <c>…/activate</c>
-/// rotate by hand what <see cref="CaRotationService"/> otherwise rotates on schedule.
+/// rotate by hand what <see cref="Jobs.CaRotationJob"/> otherwise rotates on schedule.
 /// </summary>
 internal static class AuthorityEndpoints
 {
