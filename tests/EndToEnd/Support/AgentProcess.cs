@@ -15,18 +15,9 @@ namespace IdentityIssuer.EndToEnd.Support;
 /// started once <c>identity-agent healthcheck --socket …</c> exits 0, which needs a first sync with the
 /// issuer. It is stopped with SIGTERM; everything it prints is kept in <see cref="Log"/>.
 /// </summary>
-public sealed class AgentProcess : IAsyncDisposable
+public sealed class AgentProcess : ServiceProcess, IAsyncDisposable
 {
-    /// <summary>The longest a start may take before the test fails with the agent's log.</summary>
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
-
-    /// <summary>The longest a SIGTERM may take to stop the agent.</summary>
-    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
-
-    private readonly Lock _gate = new();
-    private readonly StringBuilder _log = new();
     private readonly IReadOnlyList<string> _overrides;
-    private Process? _process;
 
     private AgentProcess(string name, string joinToken, IReadOnlyList<string> overrides)
     {
@@ -37,7 +28,7 @@ public sealed class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>A name for logs and failure messages (e.g. "agent", "second agent").</summary>
-    public string Name { get; }
+    public override string Name { get; }
 
     /// <summary>The temporary directory holding agent.json, bundle.pem, the data directory and the socket.</summary>
     public string Directory { get; }
@@ -56,33 +47,6 @@ public sealed class AgentProcess : IAsyncDisposable
 
     /// <summary>The join token passed with --join-token.</summary>
     public string JoinToken { get; }
-
-    /// <summary>Everything the agent printed so far (stdout and stderr, line by line, across restarts).</summary>
-    public string Log
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _log.ToString();
-            }
-        }
-    }
-
-    /// <summary>Where the log ends now; pass it to <see cref="LogSince"/> later.</summary>
-    public int LogMark
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _log.Length;
-            }
-        }
-    }
-
-    /// <summary>True once a started process has exited.</summary>
-    public bool HasExited => _process is { HasExited: true };
 
     /// <summary>
     /// Writes bundle.pem (from the issuer's <c>bundle show</c>) and agent.json; does not start anything.
@@ -135,55 +99,13 @@ public sealed class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until <c>healthcheck</c> passes against the launched agent; fails with its log if it exits or times out.</summary>
-    public async Task WaitUntilHealthyAsync()
-    {
-        var process = _process ?? throw new InvalidOperationException($"the {Name} was never started");
-        var deadline = DateTime.UtcNow + StartTimeout;
-        ProcessResult? health = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-            {
-                await process.WaitForExitAsync();
-                throw new InvalidOperationException($"the {Name} exited with code {process.ExitCode} while starting\n--- {Name} log ---\n{Log}");
-            }
-
-            // Each healthcheck is a whole process start; only ask once the socket is there.
-            if (File.Exists(SocketPath))
-            {
-                health = await HealthcheckAsync();
-                if (health.ExitCode == 0)
-                {
-                    return;
-                }
-            }
-
-            await Task.Delay(200);
-        }
-
-        await KillAsync();
-        throw new TimeoutException($"the {Name} was not healthy within {StartTimeout}\n{health}\n--- {Name} log ---\n{Log}");
-    }
+    public Task WaitUntilHealthyAsync() => WaitUntilHealthyAsync(SocketPath, HealthcheckAsync);
 
     /// <summary>Starts <c>identity-agent run</c> without waiting for anything (for agents expected not to serve).</summary>
     public Process Launch()
     {
-        if (_process is { HasExited: false })
-        {
-            throw new InvalidOperationException($"the {Name} is already running");
-        }
-
-        _process?.Dispose();
         var (fileName, args) = AgentCli.Command(["run", "--config", ConfigFile, "--join-token", JoinToken, .. _overrides]);
-        var process = new Process { StartInfo = ChildProcess.StartInfo(fileName, args, env: null, Directory), EnableRaisingEvents = true };
-        AppendLog($"--- {ChildProcess.Describe(process.StartInfo)} ---");
-        process.OutputDataReceived += (_, e) => AppendLog(e.Data);
-        process.ErrorDataReceived += (_, e) => AppendLog(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-        return process;
+        return Launch(fileName, args, Directory);
     }
 
     /// <summary>Runs <c>identity-agent healthcheck --socket</c> against this agent.</summary>
@@ -192,101 +114,19 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <summary>Runs <c>identity-agent ARGS --socket SOCKET</c>, as a workload on this host would.</summary>
     public Task<ProcessResult> ApiAsync(params string[] args) => AgentCli.RunAsync([.. args, "--socket", SocketPath], workingDirectory: Directory);
 
-    /// <summary>Stops the agent with SIGTERM and waits for it to exit; returns its exit code.</summary>
-    public async Task<int> StopAsync()
-    {
-        var process = _process ?? throw new InvalidOperationException($"the {Name} was never started");
-        if (!process.HasExited)
-        {
-            var signal = await ChildProcess.RunAsync("kill", ["-s", "TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
-            using var cts = new CancellationTokenSource(StopTimeout);
-            try
-            {
-                await process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None);
-                throw new TimeoutException($"the {Name} did not stop within {StopTimeout} of SIGTERM\n{signal}\n--- {Name} log ---\n{Log}");
-            }
-        }
-
-        await process.WaitForExitAsync();
-        return process.ExitCode;
-    }
-
-    /// <summary>Kills the agent with SIGKILL and waits for it to go.</summary>
-    public async Task KillAsync()
-    {
-        if (_process is { HasExited: false } process)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-    }
-
-    /// <summary>The log written after <paramref name="mark"/>.</summary>
-    public string LogSince(int mark)
-    {
-        lock (_gate)
-        {
-            return mark >= _log.Length ? string.Empty : _log.ToString(mark, _log.Length - mark);
-        }
-    }
-
-    /// <summary>Waits (bounded) until the log after <paramref name="mark"/> contains <paramref name="text"/>.</summary>
-    public async Task WaitForLogAsync(string text, int mark = 0, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!LogSince(mark).Contains(text, StringComparison.Ordinal))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the {Name} log never showed '{text}'\n--- {Name} log ---\n{Log}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     /// <summary>Stops the agent if it runs and deletes its directory.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (_process is { HasExited: false })
-            {
-                try
-                {
-                    await StopAsync();
-                }
-                catch (TimeoutException)
-                {
-                    // StopAsync killed it; the log says why.
-                }
-            }
+            await StopQuietlyAsync();
         }
         finally
         {
-            _process?.Dispose();
             if (System.IO.Directory.Exists(Directory))
             {
                 System.IO.Directory.Delete(Directory, recursive: true);
             }
-        }
-    }
-
-    private void AppendLog(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            _log.AppendLine(line);
         }
     }
 }

@@ -13,19 +13,10 @@ namespace IdentityIssuer.EndToEnd.Support;
 /// once <c>identity-issuer healthcheck</c> exits 0; it is stopped with SIGTERM. Everything it prints
 /// is kept in <see cref="Log"/>, which start failures include. Usable as an <c>IClassFixture</c>.
 /// </summary>
-public class IssuerProcess : IAsyncLifetime
+public class IssuerProcess : ServiceProcess, IAsyncLifetime
 {
-    /// <summary>The longest a start may take before the test fails with the issuer's log.</summary>
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
-
-    /// <summary>The longest a SIGTERM may take to stop the issuer.</summary>
-    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
-
-    private readonly Lock _gate = new();
-    private readonly StringBuilder _log = new();
     private readonly SortedDictionary<string, string> _settings = new(StringComparer.OrdinalIgnoreCase);
     private readonly bool _ownsDirectory;
-    private Process? _process;
 
     /// <summary>An issuer on the embedded defaults (SQLite, disk keys) in a fresh temporary directory.</summary>
     public IssuerProcess()
@@ -85,44 +76,8 @@ public class IssuerProcess : IAsyncLifetime
     /// <summary>The environment that points the CLI at this issuer, as a user would export it.</summary>
     public IReadOnlyDictionary<string, string> CliEnvironment => new Dictionary<string, string> { ["IDENTITY_ISSUER_ADMIN_SOCKET"] = SocketPath };
 
-    /// <summary>Everything the issuer process printed so far (stdout and stderr, line by line).</summary>
-    public string Log
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _log.ToString();
-            }
-        }
-    }
-
-    /// <summary>Where the log ends now; pass it to <see cref="LogSince"/> later.</summary>
-    public int LogMark
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _log.Length;
-            }
-        }
-    }
-
-    /// <summary>The process id while running.</summary>
-    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
-
-    /// <summary>The exit code of the last process once it has exited.</summary>
-    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
-
-    /// <summary>The log written after <paramref name="mark"/>.</summary>
-    public string LogSince(int mark)
-    {
-        lock (_gate)
-        {
-            return mark >= _log.Length ? string.Empty : _log.ToString(mark, _log.Length - mark);
-        }
-    }
+    /// <inheritdoc />
+    public override string Name => "issuer";
 
     /// <summary>Runs an admin command against this issuer (the socket comes from the environment).</summary>
     public Task<ProcessResult> CliAsync(params string[] args) => Cli.RunAsync(args, CliEnvironment, Directory);
@@ -130,104 +85,14 @@ public class IssuerProcess : IAsyncLifetime
     /// <summary>Writes the configuration file, starts <c>identity-issuer run</c> and waits until <c>healthcheck</c> passes.</summary>
     public async Task StartAsync()
     {
-        if (_process is { HasExited: false })
-        {
-            throw new InvalidOperationException("the issuer is already running");
-        }
-
         await WriteConfigAsync();
-        _process?.Dispose();
-        AppendLog($"--- identity-issuer run --config {ConfigFile} ---");
         var (fileName, args) = Cli.Command(["run", "--config", ConfigFile]);
-        var process = new Process { StartInfo = ChildProcess.StartInfo(fileName, args, env: null, Directory), EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => AppendLog(e.Data);
-        process.ErrorDataReceived += (_, e) => AppendLog(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-
-        var deadline = DateTime.UtcNow + StartTimeout;
-        ProcessResult? health = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-            {
-                await process.WaitForExitAsync();
-                throw new InvalidOperationException($"the issuer exited with code {process.ExitCode} while starting\n--- issuer log ---\n{Log}");
-            }
-
-            // Each healthcheck is a whole process start; only ask once the socket is there.
-            if (File.Exists(SocketPath))
-            {
-                health = await Cli.RunAsync(["healthcheck", "--socket", SocketPath], workingDirectory: Directory);
-                if (health.ExitCode == 0)
-                {
-                    return;
-                }
-            }
-
-            await Task.Delay(100);
-        }
-
-        await KillAsync();
-        throw new TimeoutException($"the issuer was not healthy within {StartTimeout}\n{health}\n--- issuer log ---\n{Log}");
+        Launch(fileName, args, Directory);
+        await WaitUntilHealthyAsync(SocketPath, () => Cli.RunAsync(["healthcheck", "--socket", SocketPath], workingDirectory: Directory));
     }
 
     /// <summary>Writes <see cref="ConfigFile"/> (start does this too).</summary>
     public Task WriteConfigAsync() => File.WriteAllTextAsync(ConfigFile, ConfigurationJson(_settings));
-
-    /// <summary>Stops the issuer with SIGTERM, as a service manager would, and waits for it to exit.</summary>
-    /// <returns>The issuer's exit code.</returns>
-    public async Task<int> StopAsync()
-    {
-        var process = _process ?? throw new InvalidOperationException("the issuer was never started");
-        if (!process.HasExited)
-        {
-            var signal = await ChildProcess.RunAsync("kill", ["-s", "TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
-            using var cts = new CancellationTokenSource(StopTimeout);
-            try
-            {
-                await process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None);
-                throw new TimeoutException($"the issuer did not stop within {StopTimeout} of SIGTERM\n{signal}\n--- issuer log ---\n{Log}");
-            }
-        }
-
-        await process.WaitForExitAsync();
-        return process.ExitCode;
-    }
-
-    /// <summary>Kills the issuer with SIGKILL (a crash: nothing gets cleaned up) and waits for it to go.</summary>
-    public async Task KillAsync()
-    {
-        var process = _process ?? throw new InvalidOperationException("the issuer was never started");
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: false);
-        }
-
-        await process.WaitForExitAsync();
-    }
-
-    /// <summary>Waits (bounded) until the log contains <paramref name="text"/>; the console logger writes in the background.</summary>
-    public async Task WaitForLogAsync(string text, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!Log.Contains(text, StringComparison.Ordinal))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the issuer log never showed '{text}'\n--- issuer log ---\n{Log}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
 
     /// <inheritdoc />
     public virtual Task InitializeAsync() => StartAsync();
@@ -237,14 +102,10 @@ public class IssuerProcess : IAsyncLifetime
     {
         try
         {
-            if (_process is { HasExited: false })
-            {
-                await StopAsync();
-            }
+            await StopQuietlyAsync();
         }
         finally
         {
-            _process?.Dispose();
             if (_ownsDirectory && System.IO.Directory.Exists(Directory))
             {
                 System.IO.Directory.Delete(Directory, recursive: true);
@@ -277,18 +138,5 @@ public class IssuerProcess : IAsyncLifetime
         }
 
         return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
-    }
-
-    private void AppendLog(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            _log.AppendLine(line);
-        }
     }
 }
