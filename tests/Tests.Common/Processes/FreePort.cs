@@ -6,12 +6,30 @@ namespace IdentityIssuer.Tests.Common.Processes;
 /// <summary>Loopback ports and short socket paths for tests that start listeners.</summary>
 public static class FreePort
 {
-    /// <summary>A TCP port on 127.0.0.1 that was free a moment ago.</summary>
+    // Below the kernel's ephemeral range (32768–60999 by default), so the outgoing connections that
+    // parallel tests make all the time can never take a port between our check and the server's bind.
+    private const int LowestPort = 20000;
+    private const int HighestPort = 32767;
+
+    /// <summary>A TCP port on 127.0.0.1 that was free a moment ago, chosen outside the ephemeral range.</summary>
     public static int Next()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(LowestPort, HighestPort + 1);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken; try another.
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port between {LowestPort} and {HighestPort}");
     }
 
     /// <summary>A fresh temporary directory with a short path (Unix socket paths are limited to 107 bytes).</summary>
