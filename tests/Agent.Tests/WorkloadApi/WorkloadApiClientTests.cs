@@ -9,31 +9,15 @@ using IdentityIssuer.Spiffe.WorkloadApi;
 namespace IdentityIssuer.Agent.Tests.WorkloadApi;
 
 /// <summary>The .NET <see cref="WorkloadApiClient"/> and <see cref="X509Source"/> against the real server.</summary>
-public sealed class WorkloadApiClientTests : IAsyncLifetime
+public sealed class WorkloadApiClientTests : WorkloadApiTest
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly TestTrustDomain _td = new();
-    private WorkloadApiTestServer _server = null!;
-    private string _uidSelector = string.Empty;
-
-    public async Task InitializeAsync()
-    {
-        _server = await WorkloadApiTestServer.StartAsync(_td);
-        _uidSelector = $"unix:uid:{Users.CurrentUid()}";
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _td.Dispose();
-    }
-
     [Fact]
     public async Task FetchX509Context_ReturnsTheDefaultSvidWithItsKeyAndTheBundles()
     {
-        var svid = _td.MintSvid("e1", "/web", [_uidSelector], hint: "internal");
-        _server.Cache.Publish(svid, _td.MintSvid("e2", "/web2", [_uidSelector]));
-        using var client = new WorkloadApiClient(_server.Address);
+        var svid = Td.MintSvid("e1", "/web", [UidSelector], hint: "internal");
+        Server.Cache.Publish(svid, Td.MintSvid("e2", "/web2", [UidSelector]));
+        using var client = new WorkloadApiClient(Server.Address);
 
         var context = await client.FetchX509ContextAsync();
 
@@ -45,15 +29,15 @@ public sealed class WorkloadApiClientTests : IAsyncLifetime
         var signature = key.SignData("proof"u8, HashAlgorithmName.SHA256);
         using var publicKey = context.DefaultSvid.Certificate.GetECDsaPublicKey()!;
         Assert.True(publicKey.VerifyData("proof"u8, signature, HashAlgorithmName.SHA256));
-        var bundle = context.Bundles.GetX509Bundle(_td.TrustDomain)!;
-        Assert.Equal(_td.RootCa.RawData, Assert.Single(bundle.Authorities).RawData);
+        var bundle = context.Bundles.GetX509Bundle(Td.TrustDomain)!;
+        Assert.Equal(Td.RootCa.RawData, Assert.Single(bundle.Authorities).RawData);
     }
 
     [Fact]
     public async Task FetchX509Context_WithoutIdentity_ThrowsPermissionDenied()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", ["unix:uid:4242"]));
-        using var client = new WorkloadApiClient(_server.Address);
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", ["unix:uid:4242"]));
+        using var client = new WorkloadApiClient(Server.Address);
 
         var e = await Assert.ThrowsAsync<WorkloadApiException>(() => client.FetchX509ContextAsync());
 
@@ -64,21 +48,21 @@ public sealed class WorkloadApiClientTests : IAsyncLifetime
     [Fact]
     public async Task FetchBundles_ReturnTheOwnTrustDomainsX509AndJwtAuthorities()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector]));
-        using var client = new WorkloadApiClient(_server.Address);
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+        using var client = new WorkloadApiClient(Server.Address);
 
         var x509 = await client.FetchX509BundlesAsync();
         var jwt = await client.FetchJwtBundlesAsync();
 
-        Assert.Equal(_td.RootCa.RawData, Assert.Single(x509.GetX509Bundle(_td.TrustDomain)!.Authorities).RawData);
-        Assert.Equal(_td.JwtKeyId, Assert.Single(jwt.GetJwtAuthorities(_td.TrustDomain)!).KeyId);
+        Assert.Equal(Td.RootCa.RawData, Assert.Single(x509.GetX509Bundle(Td.TrustDomain)!.Authorities).RawData);
+        Assert.Equal(Td.JwtKeyId, Assert.Single(jwt.GetJwtAuthorities(Td.TrustDomain)!).KeyId);
     }
 
     [Fact]
     public async Task FetchJwtSvid_ThenValidate_RoundTripsAndHonoursTheRequestedId()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector]), _td.MintSvid("e2", "/admin", [_uidSelector]));
-        using var client = new WorkloadApiClient(_server.Address);
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]), Td.MintSvid("e2", "/admin", [UidSelector]));
+        using var client = new WorkloadApiClient(Server.Address);
 
         var admin = await client.FetchJwtSvidAsync("tool-api", SpiffeId.Parse("spiffe://example.org/admin"));
         var validated = await client.ValidateJwtSvidAsync(admin.Token, "tool-api");
@@ -96,13 +80,13 @@ public sealed class WorkloadApiClientTests : IAsyncLifetime
     [Fact]
     public async Task X509Source_FollowsRotation_AndRaisesUpdated()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector]));
-        using var client = new WorkloadApiClient(_server.Address);
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+        using var client = new WorkloadApiClient(Server.Address);
         await using var source = await X509Source.CreateAsync(client, FastRetry());
-        var rotated = _td.MintSvid("e1", "/web", [_uidSelector]);
+        var rotated = Td.MintSvid("e1", "/web", [UidSelector]);
         var updated = NextUpdate(source, rotated.ChainDer);
 
-        _server.Cache.Publish(rotated);
+        Server.Cache.Publish(rotated);
 
         await updated.WaitAsync(Patience);
         Assert.Equal(rotated.ChainDer, source.Svid.Certificate.RawData);
@@ -112,15 +96,15 @@ public sealed class WorkloadApiClientTests : IAsyncLifetime
     [Fact]
     public async Task X509Source_AfterTheServerRestarts_ReconnectsAndGetsTheNewSvid()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector]));
-        using var client = new WorkloadApiClient(_server.Address);
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+        using var client = new WorkloadApiClient(Server.Address);
         await using var source = await X509Source.CreateAsync(client, FastRetry());
 
-        await _server.StopAsync();
-        var rotated = _td.MintSvid("e1", "/web", [_uidSelector]);
+        await Server.StopAsync();
+        var rotated = Td.MintSvid("e1", "/web", [UidSelector]);
         var updated = NextUpdate(source, rotated.ChainDer);
-        _server.Cache.Publish(rotated);
-        await _server.StartAsync();
+        Server.Cache.Publish(rotated);
+        await Server.StartAsync();
 
         await updated.WaitAsync(Patience);
         Assert.Equal(rotated.ChainDer, source.Svid.Certificate.RawData);
@@ -129,7 +113,7 @@ public sealed class WorkloadApiClientTests : IAsyncLifetime
     [Fact]
     public async Task Client_WhenNothingListens_ThrowsUnavailable()
     {
-        using var client = new WorkloadApiClient("unix://" + Path.Combine(_server.Root, "nothing.sock"));
+        using var client = new WorkloadApiClient("unix://" + Path.Combine(Server.Root, "nothing.sock"));
 
         var e = await Assert.ThrowsAsync<WorkloadApiException>(() => client.FetchX509ContextAsync());
 

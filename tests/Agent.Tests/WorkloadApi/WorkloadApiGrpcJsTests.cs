@@ -11,46 +11,30 @@ namespace IdentityIssuer.Agent.Tests.WorkloadApi;
 /// The Workload API as an independent gRPC implementation (Node's grpc-js loading the same
 /// workload.proto) sees it, over the real Unix socket, with callers told apart by their uid.
 /// </summary>
-public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
+public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
 {
-    private readonly TestTrustDomain _td = new();
-    private WorkloadApiTestServer _server = null!;
-    private string _uidSelector = string.Empty;
-
-    public async Task InitializeAsync()
-    {
-        _server = await WorkloadApiTestServer.StartAsync(_td);
-        _uidSelector = $"unix:uid:{Users.CurrentUid()}";
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _td.Dispose();
-    }
-
     [Fact]
     public async Task AnyMethod_WithoutSecurityHeader_IsInvalidArgument()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector]));
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
 
         foreach (var method in new[] { "FetchX509SVID", "FetchJWTBundles" })
         {
-            var status = Status(await NodeClient.RunAsync(_server.SocketPath, method, ["--no-header"]));
+            var status = Status(await NodeClient.RunAsync(Server.SocketPath, method, ["--no-header"]));
             Assert.Equal("INVALID_ARGUMENT", status.GetProperty("name").GetString());
             Assert.Equal("security header missing from request", status.GetProperty("details").GetString());
         }
 
-        var jwt = Status(await NodeClient.RunAsync(_server.SocketPath, "FetchJWTSVID", ["--no-header", "aud"]));
+        var jwt = Status(await NodeClient.RunAsync(Server.SocketPath, "FetchJWTSVID", ["--no-header", "aud"]));
         Assert.Equal("INVALID_ARGUMENT", jwt.GetProperty("name").GetString());
     }
 
     [Fact]
     public async Task FetchX509Svid_WhenNoEntryMatches_IsPermissionDeniedNoIdentityIssued()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/other", ["unix:uid:4242"]));
+        Server.Cache.Publish(Td.MintSvid("e1", "/other", ["unix:uid:4242"]));
 
-        var status = Status(await NodeClient.RunAsync(_server.SocketPath, "FetchX509SVID"));
+        var status = Status(await NodeClient.RunAsync(Server.SocketPath, "FetchX509SVID"));
 
         Assert.Equal("PERMISSION_DENIED", status.GetProperty("name").GetString());
         Assert.Equal("no identity issued", status.GetProperty("details").GetString());
@@ -60,10 +44,10 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     public async Task FetchX509Svid_MatchingCaller_GetsSvidWithItsKeyChainingToTheBundle()
     {
         using var foreign = TestCertificates.CreateRootCa("spiffe://other.org");
-        _server.Cache.ForeignX509Bundles["spiffe://other.org"] = foreign.RawData;
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector], hint: "internal"));
+        Server.Cache.ForeignX509Bundles["spiffe://other.org"] = foreign.RawData;
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector], hint: "internal"));
 
-        await using var client = NodeClient.Start(_server.SocketPath, "FetchX509SVID", ["--count", "1"]);
+        await using var client = NodeClient.Start(Server.SocketPath, "FetchX509SVID", ["--count", "1"]);
         var body = Message(await client.NextAsync());
 
         var svids = body.GetProperty("svids");
@@ -84,7 +68,7 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
         Assert.True(publicKey.VerifyData("proof"u8, signature, HashAlgorithmName.SHA256));
 
         var bundle = DerCertificates.Split(Bytes(svid, "bundle"));
-        Assert.Equal(_td.RootCa.RawData, Assert.Single(bundle).RawData);
+        Assert.Equal(Td.RootCa.RawData, Assert.Single(bundle).RawData);
         using var x509Chain = new X509Chain();
         x509Chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         x509Chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
@@ -101,30 +85,30 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     public async Task FetchX509Svid_FromAnotherUid_GetsThatUidsIdentityOnly()
     {
         var nobody = Users.UidOf("nobody");
-        _server.Cache.Publish(
-            _td.MintSvid("parent", "/parent", [_uidSelector]),
-            _td.MintSvid("child", "/nobody", [$"unix:uid:{nobody}"]));
+        Server.Cache.Publish(
+            Td.MintSvid("parent", "/parent", [UidSelector]),
+            Td.MintSvid("child", "/nobody", [$"unix:uid:{nobody}"]));
 
-        var lines = await NodeClient.RunAsync(_server.SocketPath, "FetchX509SVID", ["--count", "1"], runAsUser: "nobody");
+        var lines = await NodeClient.RunAsync(Server.SocketPath, "FetchX509SVID", ["--count", "1"], runAsUser: "nobody");
 
         var ids = Message(lines[0]).GetProperty("svids").EnumerateArray().Select(s => s.GetProperty("spiffe_id").GetString()!).ToArray();
         Assert.Equal(["spiffe://example.org/nobody"], ids);
-        Assert.Contains(_server.Attestation.Seen, p => p.UserId == nobody);
+        Assert.Contains(Server.Attestation.Seen, p => p.UserId == nobody);
     }
 
     [Fact]
     public async Task FetchX509Svid_WhenTheCacheChanges_StreamsTheNewSvidAndSkipsIdenticalSnapshots()
     {
-        var first = _td.MintSvid("e1", "/web", [_uidSelector]);
-        _server.Cache.Publish(first);
-        await using var client = NodeClient.Start(_server.SocketPath, "FetchX509SVID", ["--count", "2"]);
+        var first = Td.MintSvid("e1", "/web", [UidSelector]);
+        Server.Cache.Publish(first);
+        await using var client = NodeClient.Start(Server.SocketPath, "FetchX509SVID", ["--count", "2"]);
         var before = Bytes(Message(await client.NextAsync()).GetProperty("svids")[0], "x509_svid");
         Assert.Equal(first.ChainDer, before);
 
-        _server.Cache.Publish(first); // a new version that changes nothing for this caller
-        _server.Cache.Publish(first, _td.MintSvid("e2", "/someone-else", ["unix:uid:4242"]));
-        var rotated = _td.MintSvid("e1", "/web", [_uidSelector]);
-        _server.Cache.Publish(rotated);
+        Server.Cache.Publish(first); // a new version that changes nothing for this caller
+        Server.Cache.Publish(first, Td.MintSvid("e2", "/someone-else", ["unix:uid:4242"]));
+        var rotated = Td.MintSvid("e1", "/web", [UidSelector]);
+        Server.Cache.Publish(rotated);
 
         var after = Bytes(Message(await client.NextAsync()).GetProperty("svids")[0], "x509_svid");
         Assert.Equal(rotated.ChainDer, after);
@@ -133,11 +117,11 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     [Fact]
     public async Task FetchX509Svid_WhenTheIdentityIsRemoved_EndsWithPermissionDenied()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector]));
-        await using var client = NodeClient.Start(_server.SocketPath, "FetchX509SVID");
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+        await using var client = NodeClient.Start(Server.SocketPath, "FetchX509SVID");
         Message(await client.NextAsync());
 
-        _server.Cache.Publish(_td.MintSvid("e2", "/other", ["unix:uid:4242"]));
+        Server.Cache.Publish(Td.MintSvid("e2", "/other", ["unix:uid:4242"]));
 
         var status = await client.NextAsync();
         Assert.Equal("PERMISSION_DENIED", status.GetProperty("name").GetString());
@@ -148,13 +132,13 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     public async Task FetchX509Svid_WithDuplicateHints_KeepsTheOldestEntryAndAllEmptyHints()
     {
         var old = DateTimeOffset.UnixEpoch.AddDays(1);
-        _server.Cache.Publish(
-            _td.MintSvid("new", "/new", [_uidSelector], hint: "external", entryCreatedAt: old.AddDays(1)),
-            _td.MintSvid("a", "/a", [_uidSelector]),
-            _td.MintSvid("old", "/old", [_uidSelector], hint: "external", entryCreatedAt: old),
-            _td.MintSvid("b", "/b", [_uidSelector]));
+        Server.Cache.Publish(
+            Td.MintSvid("new", "/new", [UidSelector], hint: "external", entryCreatedAt: old.AddDays(1)),
+            Td.MintSvid("a", "/a", [UidSelector]),
+            Td.MintSvid("old", "/old", [UidSelector], hint: "external", entryCreatedAt: old),
+            Td.MintSvid("b", "/b", [UidSelector]));
 
-        var lines = await NodeClient.RunAsync(_server.SocketPath, "FetchX509SVID", ["--count", "1"]);
+        var lines = await NodeClient.RunAsync(Server.SocketPath, "FetchX509SVID", ["--count", "1"]);
 
         var ids = Message(lines[0]).GetProperty("svids").EnumerateArray().Select(s => s.GetProperty("spiffe_id").GetString()!).ToArray();
         Assert.Equal(["spiffe://example.org/a", "spiffe://example.org/old", "spiffe://example.org/b"], ids);
@@ -163,7 +147,7 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     [Fact]
     public async Task FetchX509Svid_BeforeTheFirstSync_IsUnavailable()
     {
-        var status = Status(await NodeClient.RunAsync(_server.SocketPath, "FetchX509SVID"));
+        var status = Status(await NodeClient.RunAsync(Server.SocketPath, "FetchX509SVID"));
 
         Assert.Equal("UNAVAILABLE", status.GetProperty("name").GetString());
     }
@@ -171,11 +155,11 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     [Fact]
     public async Task FetchX509Svid_WhenTheServerStops_EndsWithUnavailable()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector]));
-        await using var client = NodeClient.Start(_server.SocketPath, "FetchX509SVID");
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+        await using var client = NodeClient.Start(Server.SocketPath, "FetchX509SVID");
         Message(await client.NextAsync());
 
-        await _server.StopAsync();
+        await Server.StopAsync();
 
         var status = await client.NextAsync();
         Assert.Equal("UNAVAILABLE", status.GetProperty("name").GetString());
@@ -184,22 +168,22 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     [Fact]
     public async Task FetchJwtSvid_ThenValidateJwtSvid_RoundTrips()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector], hint: "internal"));
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector], hint: "internal"));
 
-        var fetched = Message((await NodeClient.RunAsync(_server.SocketPath, "FetchJWTSVID", ["tool-api"]))[0]);
+        var fetched = Message((await NodeClient.RunAsync(Server.SocketPath, "FetchJWTSVID", ["tool-api"]))[0]);
         var svid = Assert.Single(fetched.GetProperty("svids").EnumerateArray());
         Assert.Equal("spiffe://example.org/web", svid.GetProperty("spiffe_id").GetString());
         Assert.Equal("internal", svid.GetProperty("hint").GetString());
         var token = svid.GetProperty("svid").GetString()!;
 
-        var validated = Message((await NodeClient.RunAsync(_server.SocketPath, "ValidateJWTSVID", ["tool-api", token]))[0]);
+        var validated = Message((await NodeClient.RunAsync(Server.SocketPath, "ValidateJWTSVID", ["tool-api", token]))[0]);
         Assert.Equal("spiffe://example.org/web", validated.GetProperty("spiffe_id").GetString());
         var claims = validated.GetProperty("claims");
         Assert.Equal("spiffe://example.org/web", claims.GetProperty("sub").GetString());
         Assert.Equal("tool-api", claims.GetProperty("aud")[0].GetString());
         Assert.Equal(JsonValueKind.Number, claims.GetProperty("exp").ValueKind);
 
-        var wrongAudience = Status(await NodeClient.RunAsync(_server.SocketPath, "ValidateJWTSVID", ["another-api", token]));
+        var wrongAudience = Status(await NodeClient.RunAsync(Server.SocketPath, "ValidateJWTSVID", ["another-api", token]));
         Assert.Equal("INVALID_ARGUMENT", wrongAudience.GetProperty("name").GetString());
         Assert.Contains("does not include any expected audience", wrongAudience.GetProperty("details").GetString(), StringComparison.Ordinal);
     }
@@ -213,9 +197,9 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     [InlineData("ValidateJWTSVID", new[] { "aud", "not.a.jwt" }, "INVALID_ARGUMENT", "token header is not")]
     public async Task JwtMethods_WithBadArguments_FailWithTheStatusTheContractNames(string method, string[] args, string code, string details)
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector]));
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
 
-        var status = Status(await NodeClient.RunAsync(_server.SocketPath, method, args));
+        var status = Status(await NodeClient.RunAsync(Server.SocketPath, method, args));
 
         Assert.Equal(code, status.GetProperty("name").GetString());
         Assert.StartsWith(details, status.GetProperty("details").GetString(), StringComparison.Ordinal);
@@ -224,10 +208,10 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     [Fact]
     public async Task FetchJwtSvid_WhenTheIssuerIsUnreachable_IsUnavailable()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector]));
-        _server.Cache.IssuerUnreachable = true;
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+        Server.Cache.IssuerUnreachable = true;
 
-        var status = Status(await NodeClient.RunAsync(_server.SocketPath, "FetchJWTSVID", ["aud"]));
+        var status = Status(await NodeClient.RunAsync(Server.SocketPath, "FetchJWTSVID", ["aud"]));
 
         Assert.Equal("UNAVAILABLE", status.GetProperty("name").GetString());
         Assert.StartsWith("could not fetch JWT-SVID", status.GetProperty("details").GetString(), StringComparison.Ordinal);
@@ -236,28 +220,28 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     [Fact]
     public async Task BundleStreams_DeliverTheOwnTrustDomainKeyedByItsId()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector]));
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
 
-        var x509 = Message((await NodeClient.RunAsync(_server.SocketPath, "FetchX509Bundles", ["--count", "1"]))[0]);
+        var x509 = Message((await NodeClient.RunAsync(Server.SocketPath, "FetchX509Bundles", ["--count", "1"]))[0]);
         var x509Bundles = x509.GetProperty("bundles");
-        Assert.Equal(_td.RootCa.RawData, Convert.FromBase64String(x509Bundles.GetProperty("spiffe://example.org").GetString()!));
+        Assert.Equal(Td.RootCa.RawData, Convert.FromBase64String(x509Bundles.GetProperty("spiffe://example.org").GetString()!));
 
-        var jwt = Message((await NodeClient.RunAsync(_server.SocketPath, "FetchJWTBundles", ["--count", "1"]))[0]);
+        var jwt = Message((await NodeClient.RunAsync(Server.SocketPath, "FetchJWTBundles", ["--count", "1"]))[0]);
         var jwks = Convert.FromBase64String(jwt.GetProperty("bundles").GetProperty("spiffe://example.org").GetString()!);
         using var document = JsonDocument.Parse(jwks);
         var key = Assert.Single(document.RootElement.GetProperty("keys").EnumerateArray());
-        Assert.Equal(_td.JwtKeyId, key.GetProperty("kid").GetString());
+        Assert.Equal(Td.JwtKeyId, key.GetProperty("kid").GetString());
         Assert.False(key.TryGetProperty("use", out _));
     }
 
     [Fact]
     public async Task BundleStreams_ForCallerWithoutIdentity_ArePermissionDenied()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/other", ["unix:uid:4242"]));
+        Server.Cache.Publish(Td.MintSvid("e1", "/other", ["unix:uid:4242"]));
 
         foreach (var method in new[] { "FetchX509Bundles", "FetchJWTBundles" })
         {
-            var status = Status(await NodeClient.RunAsync(_server.SocketPath, method));
+            var status = Status(await NodeClient.RunAsync(Server.SocketPath, method));
             Assert.Equal("PERMISSION_DENIED", status.GetProperty("name").GetString());
         }
     }
@@ -265,9 +249,9 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     [Fact]
     public async Task UnknownMethod_IsUnimplemented()
     {
-        _server.Cache.Publish(_td.MintSvid("e1", "/web", [_uidSelector]));
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
 
-        var status = Status(await NodeClient.RunAsync(_server.SocketPath, "FetchWITSVID"));
+        var status = Status(await NodeClient.RunAsync(Server.SocketPath, "FetchWITSVID"));
 
         Assert.Equal("UNIMPLEMENTED", status.GetProperty("name").GetString());
     }
@@ -275,8 +259,8 @@ public sealed class WorkloadApiGrpcJsTests : IAsyncLifetime
     [Fact]
     public void Socket_IsWorldWritableInsideAWorldReadableDirectory()
     {
-        Assert.Equal((UnixFileMode)0x1FF, File.GetUnixFileMode(_server.SocketPath)); // 0777
-        Assert.Equal((UnixFileMode)0x1ED, File.GetUnixFileMode(Path.GetDirectoryName(_server.SocketPath)!)); // 0755
+        Assert.Equal((UnixFileMode)0x1FF, File.GetUnixFileMode(Server.SocketPath)); // 0777
+        Assert.Equal((UnixFileMode)0x1ED, File.GetUnixFileMode(Path.GetDirectoryName(Server.SocketPath)!)); // 0755
     }
 
     private static JsonElement Status(IReadOnlyList<JsonElement> lines)
