@@ -18,7 +18,7 @@ public static class AgentApiPaths
     /// <summary>POST <see cref="RenewRequest"/> → <see cref="RenewResponse"/>: a new agent SVID for a new key. mTLS.</summary>
     public const string Renew = "/agent/v1/renew";
 
-    /// <summary>GET ?afterRevision=N&amp;pageToken=T → <see cref="SyncResponse"/>. mTLS.</summary>
+    /// <summary>GET ?afterRevision=N&amp;pageToken=T&amp;crlVersion=V → <see cref="SyncResponse"/>. mTLS.</summary>
     public const string Sync = "/agent/v1/sync";
 
     /// <summary>POST <see cref="SignX509Request"/> → <see cref="SignX509Response"/>: batch signing of workload CSRs. mTLS.</summary>

@@ -72,6 +72,7 @@ internal sealed partial class CaManager
             NotBefore = notBefore,
             NotAfter = notAfter,
             CreatedAt = now,
+            Replica = _options.ReplicaName,
         };
 
         // Publish before signing anything: every verifier must trust the CA before it sees an SVID from it.
@@ -101,6 +102,7 @@ internal sealed partial class CaManager
             NotBefore = now,
             NotAfter = notAfter,
             CreatedAt = now,
+            Replica = _options.ReplicaName,
         };
         await _store.AppendBundleAsync(_trustDomain.Name, true, [], [new BundleJwtKey(kid, spki, notAfter)], cancellationToken);
         await _store.UpsertAuthorityAsync(record, cancellationToken);

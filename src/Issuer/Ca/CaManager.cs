@@ -43,6 +43,9 @@ internal sealed partial class CaManager
         _logger = logger;
     }
 
+    /// <summary>This replica's name in the CA journal.</summary>
+    public string ReplicaName => _options.ReplicaName;
+
     /// <summary>The trust domain this CA serves.</summary>
     public TrustDomain TrustDomain => _trustDomain;
 
@@ -86,7 +89,8 @@ internal sealed partial class CaManager
     {
         var now = _time.GetUtcNow();
         var name = KindName(kind);
-        var rows = await _store.ListAuthoritiesAsync(kind, cancellationToken);
+        // Only this replica's rows: another replica's authorities are trusted here but never touched.
+        var rows = (await _store.ListAuthoritiesAsync(kind, cancellationToken)).Where(r => r.Replica == _options.ReplicaName).ToList();
         var bundle = await _store.GetBundleAsync(_trustDomain.Name, cancellationToken);
 
         CaAuthority? active = null;

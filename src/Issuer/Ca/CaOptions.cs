@@ -36,6 +36,16 @@ public sealed class CaOptions
     /// <summary>PEM file with the roots to publish as the trust bundle; empty when the upstream certificate is itself a root.</summary>
     public string UpstreamBundleFile { get; set; } = string.Empty;
 
+    /// <summary>
+    /// This replica's name in the CA journal. Several issuers on one database each need their own, stable
+    /// name: a replica signs only with authorities journaled under its name (their keys are in its key
+    /// manager). Letters, digits, '.', '_' and '-', at most 64; default <c>primary</c>.
+    /// </summary>
+    public string ReplicaName { get; set; } = "primary";
+
+    /// <summary>Validity (nextUpdate − thisUpdate) of the CRLs the CA signs; a new one is signed at half of it, or at once on a revocation.</summary>
+    public TimeSpan CrlTtl { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>True when an upstream CA is configured.</summary>
     public bool HasUpstream => UpstreamCertificateFile.Length > 0 || UpstreamKeyFile.Length > 0;
 }

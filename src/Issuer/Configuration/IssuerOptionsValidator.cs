@@ -44,6 +44,16 @@ internal sealed class IssuerOptionsValidator : IValidateOptions<IssuerOptions>, 
             errors.Add($"Ca:Ttl must be at least 00:01:00 (got '{options.Ttl}')");
         }
 
+        if (options.ReplicaName.Length is 0 or > 64 || !options.ReplicaName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            errors.Add($"Ca:ReplicaName '{options.ReplicaName}' must be 1 to 64 letters, digits, '.', '_' or '-'");
+        }
+
+        if (options.CrlTtl < TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"Ca:CrlTtl must be at least 00:01:00 (got {options.CrlTtl})");
+        }
+
         if (!(options.PrepareAt > 0 && options.PrepareAt < options.ActivateAt && options.ActivateAt < 1))
         {
             errors.Add($"Ca:PrepareAt and Ca:ActivateAt must satisfy 0 < Ca:PrepareAt < Ca:ActivateAt < 1 (got Ca:PrepareAt={options.PrepareAt}, Ca:ActivateAt={options.ActivateAt})");

@@ -28,10 +28,13 @@ public enum AuthorityStatus
     /// <summary>Replaced by a newer authority; still trusted until it expires.</summary>
     Old = 3,
 
-    /// <summary>Marked for replacement of everything it signed.</summary>
+    /// <summary>
+    /// Not trusted to have stayed secret: agents replace everything it signed, and the CA uses it for
+    /// nothing but its CRL. Still in the bundle until revoked.
+    /// </summary>
     Tainted = 4,
 
-    /// <summary>Removed from the bundle.</summary>
+    /// <summary>A tainted authority removed from the bundle; nothing it signed validates any more.</summary>
     Revoked = 5,
 }
 
@@ -67,4 +70,10 @@ public sealed record CaAuthority
 
     /// <summary>When the row was created.</summary>
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>
+    /// The issuer replica that owns the authority: its key is in that replica's key manager, and only
+    /// that replica signs with it, rotates it and signs its CRL. Every replica trusts every authority.
+    /// </summary>
+    public string Replica { get; init; } = "primary";
 }

@@ -30,6 +30,8 @@ internal sealed partial class EfDataStore
         var notBefore = DatastoreEncoding.ToUnixMs(authority.NotBefore);
         var notAfter = DatastoreEncoding.ToUnixMs(authority.NotAfter);
         var createdAt = authority.CreatedAt == default ? NowMs() : DatastoreEncoding.ToUnixMs(authority.CreatedAt);
+        var replica = authority.Replica;
+        ArgumentException.ThrowIfNullOrEmpty(replica, nameof(authority));
         return WriteAsync(
             "upsert authority",
             async (db, ct) =>
@@ -37,8 +39,8 @@ internal sealed partial class EfDataStore
                 // The creation time is the journal's order, so a replacement keeps the first one.
                 await db.Database.ExecuteSqlAsync(
                     $"""
-                    INSERT INTO ca_authorities (id, kind, slot, status, key_id, public_data, upstream_chain, not_before, not_after, created_at)
-                    VALUES ({id}, {kind}, {slot}, {status}, {keyId}, {publicData}, {upstreamChain}, {notBefore}, {notAfter}, {createdAt})
+                    INSERT INTO ca_authorities (id, kind, slot, status, key_id, public_data, upstream_chain, not_before, not_after, created_at, replica)
+                    VALUES ({id}, {kind}, {slot}, {status}, {keyId}, {publicData}, {upstreamChain}, {notBefore}, {notAfter}, {createdAt}, {replica})
                     ON CONFLICT (id) DO UPDATE SET
                         kind = excluded.kind,
                         slot = excluded.slot,
@@ -47,7 +49,8 @@ internal sealed partial class EfDataStore
                         public_data = excluded.public_data,
                         upstream_chain = excluded.upstream_chain,
                         not_before = excluded.not_before,
-                        not_after = excluded.not_after
+                        not_after = excluded.not_after,
+                        replica = excluded.replica
                     """,
                     ct);
                 var row = await db.Authorities.AsNoTracking().SingleAsync(a => a.Id == id, ct);
@@ -73,6 +76,37 @@ internal sealed partial class EfDataStore
             cancellationToken);
     }
 
+    public Task<bool> SetAuthorityStatusAsync(string id, AuthorityStatus expected, AuthorityStatus status, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        if (status == AuthorityStatus.Unspecified || !Enum.IsDefined(status))
+        {
+            throw new ArgumentException($"authority status {status} is not valid", nameof(status));
+        }
+
+        var expectedValue = (int)expected;
+        var statusValue = (int)status;
+        return WriteAsync(
+            "set authority status",
+            async (db, ct) => await db.Authorities
+                .Where(a => a.Id == id && a.Status == expectedValue)
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, statusValue), ct) == 1,
+            cancellationToken);
+    }
+
+    public Task<bool> DeleteAuthorityAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return WriteAsync(
+            "delete authority",
+            async (db, ct) =>
+            {
+                await db.Crls.Where(c => c.AuthorityId == id).ExecuteDeleteAsync(ct);
+                return await db.Authorities.Where(a => a.Id == id).ExecuteDeleteAsync(ct) == 1;
+            },
+            cancellationToken);
+    }
+
     private static CaAuthority ToRecord(CaAuthorityEntity row) => new()
     {
         Id = row.Id,
@@ -85,5 +119,6 @@ internal sealed partial class EfDataStore
         NotBefore = DatastoreEncoding.FromUnixMs(row.NotBefore),
         NotAfter = DatastoreEncoding.FromUnixMs(row.NotAfter),
         CreatedAt = DatastoreEncoding.FromUnixMs(row.CreatedAt),
+        Replica = row.Replica,
     };
 }

@@ -138,15 +138,8 @@ internal sealed partial class EfDataStore : IDataStore
     /// Takes the next store-wide revision inside the current transaction. The counter row stays locked
     /// until commit, so entry changes commit in revision order and a sync reader never misses one.
     /// </summary>
-    private static async Task<long> NextRevisionAsync(IssuerDbContext db, CancellationToken cancellationToken)
-    {
-        var connection = db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        command.CommandText = "UPDATE revision_counter SET value = value + 1 WHERE id = 1 RETURNING value";
-        var result = await command.ExecuteScalarAsync(cancellationToken);
-        return Convert.ToInt64(result, CultureInfo.InvariantCulture);
-    }
+    private static Task<long> NextRevisionAsync(IssuerDbContext db, CancellationToken cancellationToken) =>
+        NextCounterAsync(db, Entities.RevisionCounterEntity.SingletonId, cancellationToken);
 
     private static partial class Log
     {

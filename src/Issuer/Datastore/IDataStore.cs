@@ -103,8 +103,44 @@ public interface IDataStore
     /// <summary>Creates or replaces the authority with this id.</summary>
     Task<CaAuthority> UpsertAuthorityAsync(CaAuthority authority, CancellationToken cancellationToken);
 
-    /// <summary>Authorities of a kind, oldest first.</summary>
+    /// <summary>Authorities of a kind, of every replica, oldest first.</summary>
     Task<IReadOnlyList<CaAuthority>> ListAuthoritiesAsync(AuthorityKind kind, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets only the status of an authority, and only when it is still <paramref name="expected"/>
+    /// (a compare-and-set: of two replicas or admins racing, one wins); false otherwise.
+    /// </summary>
+    Task<bool> SetAuthorityStatusAsync(string id, AuthorityStatus expected, AuthorityStatus status, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the journal row of an authority (and its stored CRL); false when there was none.</summary>
+    Task<bool> DeleteAuthorityAsync(string id, CancellationToken cancellationToken);
+
+    // Revocation.
+
+    /// <summary>
+    /// Records revoked X509-SVIDs in one transaction under one new revocation revision, skipping ones
+    /// already revoked. Returns the newly revoked ones as stored (with revision and time); when none is
+    /// new, nothing changes and the revision is not raised.
+    /// </summary>
+    Task<IReadOnlyList<RevokedSvid>> RevokeSvidsAsync(IReadOnlyList<RevokedSvid> svids, CancellationToken cancellationToken);
+
+    /// <summary>Revoked SVIDs signed by one authority (or every one when null), oldest revocation first.</summary>
+    Task<IReadOnlyList<RevokedSvid>> ListRevokedSvidsAsync(string? authorityId, CancellationToken cancellationToken);
+
+    /// <summary>The last revocation revision handed out (0 before the first revocation).</summary>
+    Task<long> GetRevocationRevisionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes revocations of SVIDs that expired before <paramref name="notAfterBefore"/>; returns how many.</summary>
+    Task<int> PruneRevokedSvidsAsync(DateTimeOffset notAfterBefore, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores an authority's CRL when its number is higher than the stored one's (or none is stored);
+    /// false when a CRL with this or a higher number is already there.
+    /// </summary>
+    Task<bool> SaveCrlAsync(StoredCrl crl, CancellationToken cancellationToken);
+
+    /// <summary>Every stored CRL, by authority id.</summary>
+    Task<IReadOnlyList<StoredCrl>> ListCrlsAsync(CancellationToken cancellationToken);
 
     // Bundles.
 

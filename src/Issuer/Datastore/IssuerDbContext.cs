@@ -32,6 +32,10 @@ internal sealed class IssuerDbContext(DbContextOptions<IssuerDbContext> options)
 
     public DbSet<RevisionCounterEntity> RevisionCounter => Set<RevisionCounterEntity>();
 
+    public DbSet<RevokedSvidEntity> RevokedSvids => Set<RevokedSvidEntity>();
+
+    public DbSet<CrlEntity> Crls => Set<CrlEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<RegistrationEntryEntity>(b =>
@@ -78,6 +82,8 @@ internal sealed class IssuerDbContext(DbContextOptions<IssuerDbContext> options)
             b.ToTable("ca_authorities");
             b.HasKey(a => a.Id).HasName("pk_ca_authorities");
             b.HasIndex(a => new { a.Kind, a.CreatedAt }).HasDatabaseName("ix_ca_authorities_kind_created_at");
+            b.HasIndex(a => a.Replica).HasDatabaseName("ix_ca_authorities_replica");
+            b.Property(a => a.Replica).HasDefaultValue("primary");
         });
 
         modelBuilder.Entity<BundleEntity>(b =>
@@ -118,6 +124,21 @@ internal sealed class IssuerDbContext(DbContextOptions<IssuerDbContext> options)
             b.ToTable("revision_counter");
             b.HasKey(c => c.Id).HasName("pk_revision_counter");
             b.Property(c => c.Id).ValueGeneratedNever();
+        });
+
+        modelBuilder.Entity<RevokedSvidEntity>(b =>
+        {
+            b.ToTable("revoked_svids");
+            b.HasKey(r => new { r.AuthorityId, r.Serial }).HasName("pk_revoked_svids");
+            b.HasIndex(r => r.NotAfter).HasDatabaseName("ix_revoked_svids_not_after");
+            b.HasIndex(r => r.Revision).HasDatabaseName("ix_revoked_svids_revision");
+        });
+
+        modelBuilder.Entity<CrlEntity>(b =>
+        {
+            b.ToTable("crls");
+            b.HasKey(c => c.AuthorityId).HasName("pk_crls");
+            b.Property(c => c.CrlNumber).ValueGeneratedNever();
         });
 
         foreach (var entityType in modelBuilder.Model.GetEntityTypes())

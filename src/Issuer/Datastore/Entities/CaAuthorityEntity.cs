@@ -22,4 +22,6 @@ internal sealed class CaAuthorityEntity
     public long NotAfter { get; set; }
 
     public long CreatedAt { get; set; }
+
+    public string Replica { get; set; } = string.Empty;
 }
