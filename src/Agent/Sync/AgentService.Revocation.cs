@@ -88,12 +88,10 @@ internal sealed partial class AgentService
         }
 
         var signedBy = KeyIdentifiers.SignedBy(_svid.Chain[0]);
-        var reason = _crls.IsRevoked(signedBy, _svid.Serial) ? "revoked by a CRL"
-            : signedBy is not null && _tainted.Contains(signedBy) ? $"signed by tainted authority {signedBy}"
-            : null;
-        if (reason is not null)
+        var standing = SvidStandings.Of(signedBy, _svid.Serial, _tainted, _crls);
+        if (standing != SvidStanding.Trusted)
         {
-            LogAgentSvidDistrusted(_logger, _svid.Id.ToString(), _svid.Serial, reason);
+            LogAgentSvidDistrusted(_logger, _svid.Id.ToString(), _svid.Serial, standing == SvidStanding.Revoked ? "revoked by a CRL" : $"signed by tainted authority {signedBy}");
             await RenewAsync(cancellationToken);
         }
     }
@@ -111,16 +109,17 @@ internal sealed partial class AgentService
                 continue;
             }
 
-            if (_crls.IsRevoked(state.SignedBy, state.Serial))
+            var standing = SvidStandings.Of(state.SignedBy, state.Serial, _tainted, _crls);
+            if (standing == SvidStanding.Revoked)
             {
                 _entries[id] = state with { Svid = null, RenewAt = DateTimeOffset.MinValue };
                 _dirty = true;
                 LogSvidRevoked(_logger, state.Svid.SpiffeId.ToString(), id, state.Serial!);
             }
-            else if (state.SignedBy is not null && _tainted.Contains(state.SignedBy) && state.RenewAt != DateTimeOffset.MinValue)
+            else if (standing == SvidStanding.Tainted && state.RenewAt != DateTimeOffset.MinValue)
             {
                 _entries[id] = state with { RenewAt = DateTimeOffset.MinValue };
-                LogSvidTainted(_logger, state.Svid.SpiffeId.ToString(), id, state.SignedBy);
+                LogSvidTainted(_logger, state.Svid.SpiffeId.ToString(), id, state.SignedBy!);
             }
         }
     }
