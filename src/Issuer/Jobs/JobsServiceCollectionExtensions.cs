@@ -20,6 +20,7 @@ internal static class JobsServiceCollectionExtensions
         {
             quartz.UseInMemoryStore();
             Schedule<CaRotationJob>(quartz, "ca-rotation", options.RotationCheckInterval);
+            Schedule<CrlRefreshJob>(quartz, "crl-refresh", options.CrlRefreshInterval);
             Schedule<PruneJob>(quartz, "prune", options.PruneInterval);
         });
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
