@@ -120,6 +120,24 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
         throw new TimeoutException($"FetchX509SVID never returned exactly [{string.Join(", ", expected)}] within {PropagationTimeout}; last answer:\n{last}");
     }
 
+    /// <summary>Reads a watching FetchX509SVID stream of one SVID until a response carries an SVID whose serial is not <paramref name="serial"/>.</summary>
+    protected static async Task<(X509SvidMessage Svid, JsonElement Body)> NextOtherSerialAsync(NodeWorkloadClient stream, string serial, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? PropagationTimeout);
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            var line = await stream.NextAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+            Assert.True(NodeLines.IsMessage(line), $"the stream ended: {line}");
+            var body = line.GetProperty("body");
+            var svid = Assert.Single(NodeLines.X509Svids(body));
+            if (svid.Serial != serial)
+            {
+                return (svid, body);
+            }
+        }
+    }
+
     /// <summary>Writes an SVID's chain, key and bundle as PEM files into a new directory and returns it.</summary>
     protected static async Task<string> WriteSvidFilesAsync(X509SvidMessage svid, string directory)
     {
