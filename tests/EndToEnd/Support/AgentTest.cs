@@ -96,7 +96,14 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
     /// (the agent learns of entries at its next sync); fails with the last answer after
     /// <see cref="PropagationTimeout"/>.
     /// </summary>
-    protected async Task<IReadOnlyList<X509SvidMessage>> WaitForSvidsAsync(AgentProcess agent, IReadOnlyCollection<string> expected, LocalUser? runAs = null)
+    protected Task<IReadOnlyList<X509SvidMessage>> WaitForSvidsAsync(AgentProcess agent, IReadOnlyCollection<string> expected, LocalUser? runAs = null) =>
+        WaitForSvidsAsync(agent, expected, _ => true, null, runAs);
+
+    /// <summary>
+    /// Like <see cref="WaitForSvidsAsync(AgentProcess, IReadOnlyCollection{string}, LocalUser?)"/>, until the
+    /// SVIDs also satisfy <paramref name="condition"/> (described by <paramref name="what"/> in a failure).
+    /// </summary>
+    protected async Task<IReadOnlyList<X509SvidMessage>> WaitForSvidsAsync(AgentProcess agent, IReadOnlyCollection<string> expected, Func<IReadOnlyList<X509SvidMessage>, bool> condition, string? what, LocalUser? runAs = null)
     {
         var deadline = DateTime.UtcNow + PropagationTimeout;
         NodeCallResult last;
@@ -106,9 +113,9 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
             if (last.Messages.Count == 1)
             {
                 var svids = NodeLines.X509Svids(last.Messages[0]);
-                if (svids.Select(s => s.SpiffeId).Order(StringComparer.Ordinal).SequenceEqual(expected.Order(StringComparer.Ordinal)))
+                if (svids.Select(s => s.SpiffeId).Order(StringComparer.Ordinal).SequenceEqual(expected.Order(StringComparer.Ordinal)) && condition(svids))
                 {
-                    Output.WriteLine($"FetchX509SVID{(runAs is null ? string.Empty : " as " + runAs.Name)} returned {string.Join(", ", expected)}");
+                    Output.WriteLine($"FetchX509SVID{(runAs is null ? string.Empty : " as " + runAs.Name)} returned {string.Join(", ", expected)}{(what is null ? string.Empty : ", " + what)}");
                     return svids;
                 }
             }
@@ -117,7 +124,7 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
         }
         while (DateTime.UtcNow < deadline);
 
-        throw new TimeoutException($"FetchX509SVID never returned exactly [{string.Join(", ", expected)}] within {PropagationTimeout}; last answer:\n{last}");
+        throw new TimeoutException($"FetchX509SVID never returned exactly [{string.Join(", ", expected)}]{(what is null ? string.Empty : " with " + what)} within {PropagationTimeout}; last answer:\n{last}");
     }
 
     /// <summary>Reads a watching FetchX509SVID stream of one SVID until a response carries an SVID whose serial is not <paramref name="serial"/>.</summary>
