@@ -71,6 +71,28 @@ public sealed class RevocationTests : AgentTest
         Assert.Contains(await CrlTextsAsync(NodeLines.Crls(bundles.Messages[0]), bundleFile, "bundles-response"), t => ListsSerial(t, first.Serial));
     }
 
+    [Fact]
+    public async Task RevokingEverythingAnAgentObtained_AgentRenewsItsOwnSvidAtOnce_AndReplacesTheWorkloads()
+    {
+        var (agent, agentId) = await StartAgentAsync();
+        var spiffeId = WorkloadIdPrefix + "agent-revoked";
+        await CreateWorkloadEntryAsync(spiffeId, agentId, OwnUidSelector);
+        await WaitForSvidsAsync(agent, [spiffeId]);
+        var stream = StartNode(agent, "FetchX509SVID");
+        var first = Assert.Single(NodeLines.X509Svids((await stream.NextAsync()).GetProperty("body")));
+        var mark = agent.LogMark;
+
+        (await CliAsync("svid", "revoke", "--agent-id", agentId)).ShouldSucceed();
+
+        var (renewed, _) = await NextOtherSerialAsync(stream, first.Serial);
+        Assert.Equal(spiffeId, renewed.SpiffeId);
+        await agent.WaitForLogAsync("Renewed agent SVID", mark);
+        var log = agent.LogSince(mark);
+        Assert.Contains("revoked by a CRL", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Attested with", log, StringComparison.Ordinal);
+        (await agent.HealthcheckAsync()).ShouldSucceed();
+    }
+
     public override Task InitializeAsync() => Issuer.StartAsync();
 
     public override async Task DisposeAsync()
