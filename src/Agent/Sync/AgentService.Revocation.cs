@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography.X509Certificates;
 using IdentityIssuer.Agent.Revocation;
 using IdentityIssuer.Spiffe.X509;
@@ -71,9 +72,15 @@ internal sealed partial class AgentService
             authorities.AddRange(_svid.Chain.Skip(1));
         }
 
-        foreach (var chain in _entries.Values.Select(e => e.Svid?.ChainDer).OfType<byte[]>().Distinct())
+        // Workload chains are leaf first; most have nothing after the leaf, and those that do share it.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chain in _entries.Values.Select(e => e.Svid?.ChainDer).OfType<byte[]>())
         {
-            authorities.AddRange(DerCertificates.Split(chain).Skip(1));
+            var leafLength = new AsnReader(chain, AsnEncodingRules.DER).ReadEncodedValue().Length;
+            if (leafLength < chain.Length && seen.Add(Convert.ToBase64String(chain, leafLength, chain.Length - leafLength)))
+            {
+                authorities.AddRange(DerCertificates.Split(chain.AsSpan(leafLength)));
+            }
         }
 
         return authorities;
