@@ -14,7 +14,7 @@ public sealed class IssuerFailoverTests : AgentTest, IClassFixture<PostgresFixtu
     private readonly IssuerProcess _second;
 
     public IssuerFailoverTests(PostgresFixture postgres, ITestOutputHelper output)
-        : base(Replica(postgres, "replica-a"), output)
+        : base(Replica(postgres, "replica-a"), output, ownsIssuer: true)
     {
         _second = Replica(postgres, "replica-b");
     }
@@ -36,9 +36,7 @@ public sealed class IssuerFailoverTests : AgentTest, IClassFixture<PostgresFixtu
         await agent.StartAsync();
         var spiffeId = WorkloadIdPrefix + "failover";
         await CreateWorkloadEntryAsync(spiffeId, agentId, OwnUidSelector, "--x509-ttl", "20s");
-        await WaitForSvidsAsync(agent, [spiffeId]);
-        var stream = StartNode(agent, "FetchX509SVID");
-        var first = Assert.Single(NodeLines.X509Svids((await stream.NextAsync()).GetProperty("body")));
+        var (stream, first) = await WatchSvidAsync(agent, spiffeId);
         Assert.Equal(authorities["replica-a"], first.SignedBy);
 
         var mark = agent.LogMark;
@@ -66,7 +64,7 @@ public sealed class IssuerFailoverTests : AgentTest, IClassFixture<PostgresFixtu
 
     public override async Task InitializeAsync()
     {
-        await Issuer.StartAsync();
+        await base.InitializeAsync();
         await _second.StartAsync();
     }
 
@@ -81,7 +79,6 @@ public sealed class IssuerFailoverTests : AgentTest, IClassFixture<PostgresFixtu
             Output.WriteLine("--- second replica log ---");
             Output.WriteLine(_second.Log);
             await _second.DisposeAsync();
-            await Issuer.DisposeAsync();
         }
     }
 

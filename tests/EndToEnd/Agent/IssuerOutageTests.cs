@@ -10,7 +10,7 @@ namespace IdentityIssuer.EndToEnd.Agent;
 public sealed class IssuerOutageTests : AgentTest
 {
     public IssuerOutageTests(ITestOutputHelper output)
-        : base(new IssuerProcess(), output)
+        : base(new IssuerProcess(), output, ownsIssuer: true)
     {
     }
 
@@ -69,9 +69,7 @@ public sealed class IssuerOutageTests : AgentTest
         var (agent, agentId) = await StartAgentAsync(overrides: ["--Agent:SyncInterval=00:00:01"]);
         var spiffeId = WorkloadIdPrefix + "outage-renewal";
         await CreateWorkloadEntryAsync(spiffeId, agentId, OwnUidSelector, "--x509-ttl", "30s");
-        await WaitForSvidsAsync(agent, [spiffeId]);
-        var stream = StartNode(agent, "FetchX509SVID");
-        var first = Assert.Single(NodeLines.X509Svids((await stream.NextAsync()).GetProperty("body")));
+        var (stream, first) = await WatchSvidAsync(agent, spiffeId);
 
         var mark = agent.LogMark;
         Assert.Equal(0, await Issuer.StopAsync());
@@ -103,19 +101,5 @@ public sealed class IssuerOutageTests : AgentTest
         // While the issuer was unreachable the agent retried every sync interval, never backing off further.
         var delays = System.Text.RegularExpressions.Regex.Matches(outageLog, @"Sync failed; retrying in (\S+):").Select(m => m.Groups[1].Value).Distinct().ToList();
         Assert.Equal(["00:00:01"], delays);
-    }
-
-    public override Task InitializeAsync() => Issuer.StartAsync();
-
-    public override async Task DisposeAsync()
-    {
-        try
-        {
-            await base.DisposeAsync();
-        }
-        finally
-        {
-            await Issuer.DisposeAsync();
-        }
     }
 }

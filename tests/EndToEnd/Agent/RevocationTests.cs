@@ -11,7 +11,7 @@ namespace IdentityIssuer.EndToEnd.Agent;
 public sealed class RevocationTests : AgentTest
 {
     public RevocationTests(ITestOutputHelper output)
-        : base(new IssuerProcess(), output)
+        : base(new IssuerProcess(), output, ownsIssuer: true)
     {
     }
 
@@ -53,9 +53,7 @@ public sealed class RevocationTests : AgentTest
         var (agent, agentId) = await StartAgentAsync();
         var spiffeId = WorkloadIdPrefix + "revoked";
         await CreateWorkloadEntryAsync(spiffeId, agentId, OwnUidSelector);
-        await WaitForSvidsAsync(agent, [spiffeId]);
-        var stream = StartNode(agent, "FetchX509SVID");
-        var first = Assert.Single(NodeLines.X509Svids((await stream.NextAsync()).GetProperty("body")));
+        var (stream, first) = await WatchSvidAsync(agent, spiffeId);
 
         (await CliAsync("svid", "revoke", "--serial", first.Serial, "--reason", "end-to-end test")).ShouldSucceed();
 
@@ -77,9 +75,7 @@ public sealed class RevocationTests : AgentTest
         var (agent, agentId) = await StartAgentAsync();
         var spiffeId = WorkloadIdPrefix + "agent-revoked";
         await CreateWorkloadEntryAsync(spiffeId, agentId, OwnUidSelector);
-        await WaitForSvidsAsync(agent, [spiffeId]);
-        var stream = StartNode(agent, "FetchX509SVID");
-        var first = Assert.Single(NodeLines.X509Svids((await stream.NextAsync()).GetProperty("body")));
+        var (stream, first) = await WatchSvidAsync(agent, spiffeId);
         var mark = agent.LogMark;
 
         (await CliAsync("svid", "revoke", "--agent-id", agentId)).ShouldSucceed();
@@ -91,20 +87,6 @@ public sealed class RevocationTests : AgentTest
         Assert.Contains("revoked by a CRL", log, StringComparison.Ordinal);
         Assert.DoesNotContain("Attested with", log, StringComparison.Ordinal);
         (await agent.HealthcheckAsync()).ShouldSucceed();
-    }
-
-    public override Task InitializeAsync() => Issuer.StartAsync();
-
-    public override async Task DisposeAsync()
-    {
-        try
-        {
-            await base.DisposeAsync();
-        }
-        finally
-        {
-            await Issuer.DisposeAsync();
-        }
     }
 
     /// <summary>True when <c>openssl crl -text</c> output lists <paramref name="serial"/> (lowercase hex of the DER integer) as revoked.</summary>

@@ -20,10 +20,15 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
 
     private readonly List<AgentProcess> _agents = [];
     private readonly List<NodeWorkloadClient> _clients = [];
+    private readonly bool _ownsIssuer;
 
-    protected AgentTest(IssuerProcess issuer, ITestOutputHelper output)
+    /// <param name="issuer">The issuer the agents use.</param>
+    /// <param name="output">The test output.</param>
+    /// <param name="ownsIssuer">True when each test has an issuer of its own (one it may stop or kill): it is started before the test and disposed after it.</param>
+    protected AgentTest(IssuerProcess issuer, ITestOutputHelper output, bool ownsIssuer = false)
         : base(issuer, output)
     {
+        _ownsIssuer = ownsIssuer;
     }
 
     /// <summary>The unix:uid selector of the test process (the tests run as root).</summary>
@@ -181,8 +186,21 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
     /// <summary>Parses JSON lines of a stream body into SPIFFE IDs.</summary>
     protected static IReadOnlyList<string> Ids(JsonElement body) => [.. NodeLines.X509Svids(body).Select(s => s.SpiffeId)];
 
+    /// <summary>
+    /// Waits until <paramref name="agent"/> serves <paramref name="spiffeId"/> (and nothing else), then
+    /// starts a watching FetchX509SVID stream and returns it with the SVID of its first response.
+    /// </summary>
+    protected async Task<(NodeWorkloadClient Stream, X509SvidMessage First)> WatchSvidAsync(AgentProcess agent, string spiffeId)
+    {
+        await WaitForSvidsAsync(agent, [spiffeId]);
+        var stream = StartNode(agent, "FetchX509SVID");
+        var first = Assert.Single(NodeLines.X509Svids((await stream.NextAsync()).GetProperty("body")));
+        Output.WriteLine($"watching {spiffeId}: serial {first.Serial}, signed by {first.SignedBy}, valid until {first.NotAfter:O}");
+        return (stream, first);
+    }
+
     /// <inheritdoc />
-    public virtual Task InitializeAsync() => Task.CompletedTask;
+    public virtual Task InitializeAsync() => _ownsIssuer ? Issuer.StartAsync() : Task.CompletedTask;
 
     /// <inheritdoc />
     public virtual async Task DisposeAsync()
@@ -192,16 +210,26 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
             await client.DisposeAsync();
         }
 
-        foreach (var agent in _agents)
+        try
         {
-            try
+            foreach (var agent in _agents)
             {
-                await agent.DisposeAsync();
+                try
+                {
+                    await agent.DisposeAsync();
+                }
+                finally
+                {
+                    Output.WriteLine($"--- {agent.Name} log ({agent.Directory}) ---");
+                    Output.WriteLine(agent.Log);
+                }
             }
-            finally
+        }
+        finally
+        {
+            if (_ownsIssuer)
             {
-                Output.WriteLine($"--- {agent.Name} log ({agent.Directory}) ---");
-                Output.WriteLine(agent.Log);
+                await Issuer.DisposeAsync();
             }
         }
     }
