@@ -8,9 +8,9 @@ namespace IdentityIssuer.EndToEnd.Agent;
 /// holds is re-issued by the new CA; after an SVID is revoked the workload receives a new one together
 /// with the CRL that lists the old serial.
 /// </summary>
-public sealed class RevocationTests : AgentTest
+public sealed class AgentRevocationTests : AgentTest
 {
-    public RevocationTests(ITestOutputHelper output)
+    public AgentRevocationTests(ITestOutputHelper output)
         : base(new IssuerProcess(), output, ownsIssuer: true)
     {
     }
