@@ -42,9 +42,6 @@ internal sealed partial class IssuerClient : IDisposable
         _addresses = new IssuerFailover(_options.EffectiveIssuerAddresses().Select(a => new Uri(a)), logger);
     }
 
-    /// <summary>The issuer address calls go to first (the last one that answered).</summary>
-    public Uri CurrentAddress => _addresses.Current;
-
     /// <summary>The bundle used to authenticate the issuer.</summary>
     public X509Bundle? Bundle => _bundle;
 

@@ -29,9 +29,6 @@ internal sealed partial class IssuerFailover
     /// <summary>The address calls go to first.</summary>
     public Uri Current => _addresses[_current];
 
-    /// <summary>Every address, in configured order.</summary>
-    public IReadOnlyList<Uri> All => _addresses;
-
     /// <summary>
     /// Runs <paramref name="call"/> against the current address and, while the issuer there is
     /// unavailable (<see cref="IssuerCallException.IsUnavailable"/>), against each other address once.
