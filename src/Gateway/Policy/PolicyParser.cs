@@ -41,8 +41,11 @@ public static class PolicyParser
             }
 
             UnknownKeys(root, TopLevelKeys, string.Empty, problems);
+            var declared = root.TryGetProperty("tools", out var t) && t.ValueKind == JsonValueKind.Object
+                ? t.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal)
+                : [];
             var tools = ParseTools(root, problems);
-            var rules = ParseRules(root, tools, problems);
+            var rules = ParseRules(root, declared, problems);
             if (problems.Count > 0)
             {
                 return false;
@@ -90,7 +93,7 @@ public static class PolicyParser
         return tools;
     }
 
-    private static List<PolicyRule> ParseRules(JsonElement root, Dictionary<string, RiskTier> tools, List<string> problems)
+    private static List<PolicyRule> ParseRules(JsonElement root, HashSet<string> declared, List<string> problems)
     {
         var rules = new List<PolicyRule>();
         if (!root.TryGetProperty("rules", out var element) || element.ValueKind != JsonValueKind.Array)
@@ -126,7 +129,7 @@ public static class PolicyParser
             }
 
             var toolNames = StringList(rule, "tools", path, problems);
-            foreach (var tool in toolNames.Where(t => t != "*" && !tools.ContainsKey(t)))
+            foreach (var tool in toolNames.Where(t => t != "*" && !declared.Contains(t)))
             {
                 problems.Add($"{path}.tools: '{tool}' is not declared under \"tools\"");
             }
