@@ -30,7 +30,27 @@ public sealed class NginxProcess : IAsyncDisposable
     /// <param name="certificateFile">The PEM chain nginx serves (leaf first).</param>
     /// <param name="keyFile">The PEM private key of the leaf.</param>
     public NginxProcess(string directory, string certificateFile, string keyFile)
+        : this(directory, port => $$"""
+                server {
+                    listen 127.0.0.1:{{port.ToString(CultureInfo.InvariantCulture)}} ssl;
+                    ssl_certificate {{certificateFile}};
+                    ssl_certificate_key {{keyFile}};
+                    # Every connection is a full handshake, so each one shows the certificate loaded now.
+                    ssl_session_cache off;
+                    ssl_session_tickets off;
+                    location / {
+                        default_type text/plain;
+                        return 200 "ok";
+                    }
+                }
+            """)
     {
+    }
+
+    /// <summary>Writes nginx.conf with the <c>server</c> block(s) <paramref name="servers"/> makes for the free port; starts nothing.</summary>
+    public NginxProcess(string directory, Func<int, string> servers)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
         Port = FreePort.Next();
@@ -54,18 +74,7 @@ public sealed class NginxProcess : IAsyncDisposable
                 fastcgi_temp_path {{temp("fastcgi_temp")}};
                 uwsgi_temp_path {{temp("uwsgi_temp")}};
                 scgi_temp_path {{temp("scgi_temp")}};
-                server {
-                    listen 127.0.0.1:{{Port.ToString(CultureInfo.InvariantCulture)}} ssl;
-                    ssl_certificate {{certificateFile}};
-                    ssl_certificate_key {{keyFile}};
-                    # Every connection is a full handshake, so each one shows the certificate loaded now.
-                    ssl_session_cache off;
-                    ssl_session_tickets off;
-                    location / {
-                        default_type text/plain;
-                        return 200 "ok";
-                    }
-                }
+            {{servers(Port)}}
             }
 
             """);
