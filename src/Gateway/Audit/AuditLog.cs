@@ -14,6 +14,12 @@ internal sealed partial class AuditLog : IDisposable
 {
     private const UnixFileMode AuditFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    // Readable lines (apostrophes and quotes in reasons stay as they are); control characters are still escaped.
+    private static readonly JsonSerializerOptions LineOptions = new(AuditJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     private readonly AuditOptions _options;
     private readonly ILogger<AuditLog> _logger;
     private readonly Lock _lock = new();
@@ -32,7 +38,7 @@ internal sealed partial class AuditLog : IDisposable
 
     public void Write(AuditRecord record)
     {
-        var line = JsonSerializer.Serialize(record, AuditJsonContext.Default.AuditRecord) + "\n";
+        var line = JsonSerializer.Serialize(record, LineOptions) + "\n";
         var bytes = Encoding.UTF8.GetBytes(line);
         lock (_lock)
         {
