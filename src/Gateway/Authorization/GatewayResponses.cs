@@ -21,11 +21,19 @@ internal static class GatewayResponses
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json), context.RequestAborted);
     }
 
+    /// <summary>The same bodies as results, for endpoint filters (the endpoint writes them).</summary>
+    public static IResult Result(int status, ErrorBody body) => Results.Json(body, Json, statusCode: status);
+
+    public static ErrorBody Unauthorized(bool missing) => new(missing ? MissingIdentity : InvalidIdentity);
+
+    public static ErrorBody Denied(string workload, string tool, string action, string target) =>
+        new(AccessDenied) { Workload = workload, Required = tool + ":" + action, Target = target };
+
     public static Task UnauthorizedAsync(HttpContext context, bool missing) =>
-        WriteAsync(context, StatusCodes.Status401Unauthorized, new ErrorBody(missing ? MissingIdentity : InvalidIdentity));
+        WriteAsync(context, StatusCodes.Status401Unauthorized, Unauthorized(missing));
 
     public static Task DeniedAsync(HttpContext context, string workload, string tool, string action, string target) =>
-        WriteAsync(context, StatusCodes.Status403Forbidden, new ErrorBody(AccessDenied) { Workload = workload, Required = tool + ":" + action, Target = target });
+        WriteAsync(context, StatusCodes.Status403Forbidden, Denied(workload, tool, action, target));
 }
 
 /// <summary><c>{"error": …, "workload": …, "required": "tool:action", "target": …, "approvalId": …}</c>.</summary>

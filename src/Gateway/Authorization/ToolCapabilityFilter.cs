@@ -19,8 +19,7 @@ internal sealed partial class ToolCapabilityFilter(string tool, string action, F
         if (caller is null)
         {
             LogNoCaller(logger, http.Request.Path);
-            await GatewayResponses.UnauthorizedAsync(http, missing: true);
-            return null;
+            return GatewayResponses.Result(StatusCodes.Status401Unauthorized, GatewayResponses.Unauthorized(missing: true));
         }
 
         var value = target(http);
@@ -33,8 +32,7 @@ internal sealed partial class ToolCapabilityFilter(string tool, string action, F
 
         var reason = decision.IsAllowed ? "high-risk tools need an approval, which only the gateway grants" : decision.Reason;
         LogDenied(logger, caller.Id.ToString(), tool, action, value, reason);
-        await GatewayResponses.DeniedAsync(http, caller.Id.ToString(), tool, action, value);
-        return null;
+        return GatewayResponses.Result(StatusCodes.Status403Forbidden, GatewayResponses.Denied(caller.Id.ToString(), tool, action, value));
     }
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Allowed {SpiffeId} {Tool}:{Action} on '{Target}' by rule {Rule}")]

@@ -9,7 +9,7 @@ internal sealed partial class ToolPolicyReloader(ToolPolicyStore store, TimeSpan
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await NextTickAsync(timer, stoppingToken))
         {
             try
             {
@@ -21,6 +21,18 @@ internal sealed partial class ToolPolicyReloader(ToolPolicyStore store, TimeSpan
             {
                 LogFailed(logger, ex);
             }
+        }
+    }
+
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
