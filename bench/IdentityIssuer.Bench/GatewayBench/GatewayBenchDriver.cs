@@ -78,6 +78,7 @@ internal static class GatewayBenchDriver
             ["Audit:FilePath"] = Path.Combine(root, "audit.log"),
             ["Audit:Stdout"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
         }).Build();
         var (settings, routes) = GatewayHost.Validate(configuration);
         await using var gateway = GatewayHost.Build(configuration, settings, routes, new StaticWorkloadIdentitySource(Identity("/bench/gateway")));
@@ -120,8 +121,8 @@ internal static class GatewayBenchDriver
             Console.WriteLine($"     {name,-24} {rps,8:F0} requests/s   process used {cores:F2} cores");
         }
 
-        var audited = File.ReadLines(Path.Combine(root, "audit.log")).Count();
-        Console.WriteLine($"     the gateway wrote {audited} audit lines");
+        var audited = Directory.EnumerateFiles(root, "audit.log*").Sum(f => File.ReadLines(f).LongCount());
+        Console.WriteLine($"     the gateway wrote {audited} audit lines (rotated files included)");
         await gateway.StopAsync();
         await toolApi.StopAsync();
         return 0;
