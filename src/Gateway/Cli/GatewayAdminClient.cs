@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace IdentityIssuer.Gateway.Cli;
@@ -13,23 +12,7 @@ internal sealed class GatewayAdminClient : IDisposable
     public GatewayAdminClient(string socketPath)
     {
         _socketPath = socketPath;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
+        var handler = Shared.UnixSocketHttp.CreateHandler(socketPath);
         _http = new HttpClient(handler) { BaseAddress = new Uri("http://gateway-admin.sock/"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
