@@ -142,6 +142,24 @@ public sealed class GatewayTests : GatewayTestBase, IClassFixture<IssuerProcess>
         Assert.NotEqual(approvalId, again.Json.GetProperty("approvalId").GetString());
         Record(await gateway.CliAsync("approvals", "approve", approvalId)).ShouldFail();
 
+        // The policy is hot-reloaded: granting the intruder search on docs takes effect without a restart,
+        // and a broken policy file afterwards is refused with every problem logged, keeping the last good one.
+        var mark = gateway.LogMark;
+        var intruderRule = $$"""{ "name": "intruder-now", "spiffeId": "{{Intruder}}", "tools": ["search"], "actions": ["query"], "targets": ["docs"] },""";
+        await File.WriteAllTextAsync(gateway.PolicyFile, Policy.Replace("\"rules\": [", "\"rules\": [ " + intruderRule, StringComparison.Ordinal));
+        await gateway.WaitForLogAsync("Reloaded policy", mark);
+        Assert.Equal(200, (await Keep(SendAsync(intruder, HttpMethod.Get, search))).Status);
+        mark = gateway.LogMark;
+        await File.WriteAllTextAsync(gateway.PolicyFile, """{ "tools": { "search": { "risk": "harmless" } }, "rules": [ { "name": "x" } ] }""");
+        await gateway.WaitForLogAsync("keeping the policy in force", mark);
+        Assert.Contains("tools.search.risk: 'harmless' is not a risk tier", gateway.LogSince(mark), StringComparison.Ordinal);
+        Assert.Contains("rules[0].targets: required", gateway.LogSince(mark), StringComparison.Ordinal);
+        Assert.Equal(200, (await Keep(SendAsync(intruder, HttpMethod.Get, search))).Status);
+
+        // Refused certificates: the reason is in the gateway's log, not in the answer.
+        Assert.Contains("no bundle for trust domain other.org", gateway.Log, StringComparison.Ordinal);
+        Assert.Contains("certificate expired", gateway.Log, StringComparison.Ordinal);
+
         // Every answer above is one audit line, with the fields of its decision.
         var audit = gateway.AuditLines();
         Assert.Equal(answers.Count, audit.Count);
