@@ -62,5 +62,6 @@ public sealed class GatewayRotationTests : GatewayTestBase, IClassFixture<Issuer
         Assert.Equal(200, (await SendAsync(kept, HttpMethod.Get, search)).Status);
         Assert.Equal(1, kept.Handshakes);
         Assert.Equal(pid, gateway.ProcessId);
+        AssertEveryAnswerAuditedOnce(gateway);
     }
 }

@@ -16,6 +16,7 @@ namespace IdentityIssuer.EndToEnd.Gateway;
 public abstract class GatewayTestBase : AgentTest
 {
     private readonly List<IAsyncDisposable> _processes = [];
+    private readonly List<Answer> _sent = [];
 
     protected GatewayTestBase(IssuerProcess issuer, ITestOutputHelper output)
         : base(issuer, output)
@@ -115,7 +116,26 @@ public abstract class GatewayTestBase : AgentTest
         var body = await response.Content.ReadAsStringAsync();
         var requestId = response.Headers.TryGetValues("X-Gateway-Request-Id", out var ids) ? ids.Single() : string.Empty;
         Output.WriteLine($"{method} {uri} -> {(int)response.StatusCode} (request {requestId}) {body}");
-        return new Answer((int)response.StatusCode, requestId, body.Length > 0 && body.TrimStart().StartsWith('{') ? JsonDocument.Parse(body).RootElement : default);
+        var answer = new Answer((int)response.StatusCode, requestId, body.Length > 0 && body.TrimStart().StartsWith('{') ? JsonDocument.Parse(body).RootElement : default);
+        lock (_sent)
+        {
+            _sent.Add(answer);
+        }
+
+        return answer;
+    }
+
+    /// <summary>Every answer <paramref name="gateway"/> gave in this test is exactly one audit line with its status, and there are no others.</summary>
+    protected void AssertEveryAnswerAuditedOnce(GatewayProcess gateway)
+    {
+        var audit = gateway.AuditLines();
+        var answers = _sent.Where(a => a.RequestId.Length > 0).ToList();
+        Assert.Equal(answers.Count, audit.Count);
+        foreach (var answer in answers)
+        {
+            var line = Assert.Single(audit, l => l.GetProperty("requestId").GetString() == answer.RequestId);
+            Assert.Equal(answer.Status, line.GetProperty("status").GetInt32());
+        }
     }
 
     public override async Task DisposeAsync()

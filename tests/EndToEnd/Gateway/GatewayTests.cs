@@ -161,12 +161,11 @@ public sealed class GatewayTests : GatewayTestBase, IClassFixture<IssuerProcess>
         Assert.Contains("certificate expired", gateway.Log, StringComparison.Ordinal);
 
         // Every answer above is one audit line, with the fields of its decision.
+        AssertEveryAnswerAuditedOnce(gateway);
         var audit = gateway.AuditLines();
-        Assert.Equal(answers.Count, audit.Count);
         foreach (var answer in answers)
         {
-            var line = Assert.Single(audit, l => l.GetProperty("requestId").GetString() == answer.RequestId);
-            Assert.Equal(answer.Status, line.GetProperty("status").GetInt32());
+            var line = audit.Single(l => l.GetProperty("requestId").GetString() == answer.RequestId);
             foreach (var field in new[] { "time", "spiffeId", "serial", "tool", "action", "target", "risk", "decision", "rule", "reason", "upstreamStatus", "latencyMs" })
             {
                 Assert.True(line.TryGetProperty(field, out _), $"audit line without {field}: {line}");
