@@ -87,7 +87,8 @@ internal sealed partial class GatewayHandler(
         var call = routes.Map(context.Request);
         if (call is null)
         {
-            await GatewayResponses.DeniedAsync(context, id, string.Empty, string.Empty, string.Empty);
+            // No tool call to name: the body says only who was refused.
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status403Forbidden, new ErrorBody(GatewayResponses.AccessDenied) { Workload = id });
             return record with { Reason = $"no route maps {context.Request.Method} {context.Request.Path}" };
         }
 

@@ -77,6 +77,11 @@ public sealed class GatewayTests : GatewayTestBase, IClassFixture<IssuerProcess>
         Assert.Equal(403, denied.Status);
         Assert.Equal($$"""{"error":"access denied","workload":"{{Intruder}}","required":"search:query","target":"docs"}""", denied.Json.GetRawText());
 
+        // A path no route maps is no tool call anyone may make.
+        var unmapped = await Keep(SendAsync(research, HttpMethod.Get, new Uri(gateway.Address, "admin/users")));
+        Assert.Equal(403, unmapped.Status);
+        Assert.Equal($$"""{"error":"access denied","workload":"{{Research}}"}""", unmapped.Json.GetRawText());
+
         // Allowed caller, target outside its rule.
         var outside = await Keep(SendAsync(research, HttpMethod.Get, new Uri(gateway.Address, "search?q=x&index=hr/salaries")));
         Assert.Equal(403, outside.Status);

@@ -9,7 +9,8 @@ namespace IdentityIssuer.EndToEnd.Support;
 /// <summary>
 /// A real nginx (the Debian package's <c>/usr/sbin/nginx</c>) in the foreground (<c>daemon off;</c>)
 /// with a generated minimal configuration: one TLS server on a free loopback port that answers every
-/// request with 200 "ok", using the certificate and key files a file sink writes. Its configuration,
+/// request with 200 "ok", using the certificate and key files a file sink writes (or server blocks
+/// the test gives, such as the deploy/ sample). Its configuration,
 /// pid file, error log (level notice, so reloads show) and temp paths all live in its own directory.
 /// It is stopped with SIGQUIT (graceful), or killed with its workers when that takes too long.
 /// </summary>
