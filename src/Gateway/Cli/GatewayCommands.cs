@@ -34,9 +34,10 @@ internal static class GatewayCommands
     public static RootCommand Create()
     {
         Output.AcceptOnlyFromAmong("text", "json");
-        var root = new RootCommand("identity-gateway: the mTLS gateway in front of AI tool endpoints (SVID callers, tool policy, approvals, audit)") { Socket, Output };
+        var root = new RootCommand("identity-gateway: the mTLS gateway in front of AI tool endpoints (SVID callers, tool policy, approvals, audit)");
         root.Subcommands.Add(Run());
-        var approvals = new Command("approvals", "List, approve or deny approval requests of high-risk tool calls");
+        // Only the commands that talk to a running gateway take its admin socket; run reads Gateway:AdminSocketPath.
+        var approvals = new Command("approvals", "List, approve or deny approval requests of high-risk tool calls") { Socket, Output };
         approvals.Subcommands.Add(List());
         approvals.Subcommands.Add(Approve());
         approvals.Subcommands.Add(Deny());
@@ -167,7 +168,7 @@ internal static class GatewayCommands
 
     private static Command Healthcheck()
     {
-        var command = new Command("healthcheck", "Check that the gateway runs: prints its SPIFFE ID, certificate serial and policy");
+        var command = new Command("healthcheck", "Check that the gateway runs: prints its SPIFFE ID, certificate serial and policy") { Socket, Output };
         command.SetAction((result, ct) => WithClient(result, async client =>
         {
             var json = await client.GetAsync("v1/health", ct);

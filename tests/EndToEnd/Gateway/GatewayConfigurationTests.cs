@@ -48,6 +48,9 @@ public sealed class GatewayConfigurationTests : IDisposable
         var approve = (await GatewayCli.RunAsync(["approvals", "approve", "--help"], _directory)).StdOut;
         Assert.Contains("--ttl", approve, StringComparison.Ordinal);
         Assert.Contains("--socket", approve, StringComparison.Ordinal);
+
+        // run reads its admin socket from the configuration (Gateway:AdminSocketPath), so it offers no --socket.
+        Assert.DoesNotContain("--socket", (await GatewayCli.RunAsync(["run", "--help"], _directory)).StdOut, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
