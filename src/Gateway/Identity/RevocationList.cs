@@ -34,8 +34,6 @@ internal sealed class RevocationList
     /// <summary>The authority key identifier extension's key id, when present.</summary>
     public byte[]? AuthorityKeyId { get; }
 
-    public int Count => _revoked.Count;
-
     /// <summary>Parses a DER CRL.</summary>
     /// <exception cref="CryptographicException">The bytes are not a CRL.</exception>
     public static RevocationList Parse(ReadOnlyMemory<byte> der)

@@ -72,8 +72,6 @@ internal sealed partial class RestRouteMapper
         return new RestRouteMapper(compiled);
     }
 
-    public int Count => _routes.Count;
-
     /// <summary>The tool call of the first route that matches, or null.</summary>
     public ToolCall? Map(HttpRequest request)
     {
