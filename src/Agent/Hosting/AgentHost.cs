@@ -28,40 +28,8 @@ internal static class AgentHost
     private static readonly string[] KnownSections = ["Agent", "WorkloadApi", "WorkloadAttestors", "Sinks", "Logging"];
 
     /// <summary>Reads the JSON file, then environment variables, then <c>--Section:Key=value</c> overrides.</summary>
-    public static IConfigurationRoot LoadConfiguration(string? configFile, IReadOnlyList<string> overrides)
-    {
-        var builder = new ConfigurationBuilder();
-        var written = new ConfigurationBuilder();
-        if (!string.IsNullOrEmpty(configFile))
-        {
-            var full = Path.GetFullPath(configFile);
-            if (!File.Exists(full))
-            {
-                throw new AgentConfigurationException($"configuration file '{configFile}' does not exist");
-            }
-
-            builder.AddJsonFile(full, optional: false, reloadOnChange: false);
-            written.AddJsonFile(full, optional: false, reloadOnChange: false);
-        }
-
-        builder.AddEnvironmentVariables(EnvironmentPrefix);
-        builder.AddCommandLine([.. overrides]);
-        written.AddCommandLine([.. overrides]);
-        try
-        {
-            var unknown = written.Build().GetChildren().Select(s => s.Key).Where(k => !KnownSections.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList();
-            if (unknown.Count > 0)
-            {
-                throw new AgentConfigurationException($"unknown configuration section(s): {string.Join(", ", unknown)}; known: {string.Join(", ", KnownSections)}");
-            }
-
-            return builder.Build();
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new AgentConfigurationException($"configuration file '{configFile}' is not valid JSON: {ex.InnerException?.Message ?? ex.Message}", ex);
-        }
-    }
+    public static IConfigurationRoot LoadConfiguration(string? configFile, IReadOnlyList<string> overrides) =>
+        Shared.LayeredConfiguration.Load(configFile, overrides, EnvironmentPrefix, KnownSections, (message, inner) => new AgentConfigurationException(message, inner));
 
     /// <summary>Builds the host; <paramref name="joinToken"/> (from --join-token) overrides the configured one.</summary>
     public static WebApplication Build(IConfigurationRoot configuration, string? joinToken)

@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using IdentityIssuer.Issuer.Api.Admin.Contracts;
 
@@ -14,23 +13,7 @@ internal sealed class AdminClient : IDisposable
     public AdminClient(string socketPath)
     {
         _socketPath = socketPath;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
+        var handler = Shared.UnixSocketHttp.CreateHandler(socketPath);
         _http = new HttpClient(handler) { BaseAddress = new Uri("http://admin.sock/"), Timeout = TimeSpan.FromSeconds(60) };
     }
 

@@ -15,8 +15,8 @@ public static class ChildProcess
     /// <summary>Environment variables of the test process that must not leak into the product under test.</summary>
     public const string ProductVariablePrefix = "IDENTITY_ISSUER_";
 
-    /// <summary>The agent's own variables, and the Workload API address every SPIFFE client falls back to.</summary>
-    private static readonly string[] LeakingPrefixes = [ProductVariablePrefix, "IDENTITY_AGENT_", "SPIFFE_ENDPOINT_SOCKET"];
+    /// <summary>The agent's and the gateway's own variables, and the Workload API address every SPIFFE client falls back to.</summary>
+    private static readonly string[] LeakingPrefixes = [ProductVariablePrefix, "IDENTITY_AGENT_", "IDENTITY_GATEWAY_", "SPIFFE_ENDPOINT_SOCKET"];
 
     public static async Task<ProcessResult> RunAsync(
         string fileName,

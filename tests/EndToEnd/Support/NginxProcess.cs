@@ -9,7 +9,8 @@ namespace IdentityIssuer.EndToEnd.Support;
 /// <summary>
 /// A real nginx (the Debian package's <c>/usr/sbin/nginx</c>) in the foreground (<c>daemon off;</c>)
 /// with a generated minimal configuration: one TLS server on a free loopback port that answers every
-/// request with 200 "ok", using the certificate and key files a file sink writes. Its configuration,
+/// request with 200 "ok", using the certificate and key files a file sink writes (or server blocks
+/// the test gives, such as the deploy/ sample). Its configuration,
 /// pid file, error log (level notice, so reloads show) and temp paths all live in its own directory.
 /// It is stopped with SIGQUIT (graceful), or killed with its workers when that takes too long.
 /// </summary>
@@ -30,7 +31,27 @@ public sealed class NginxProcess : IAsyncDisposable
     /// <param name="certificateFile">The PEM chain nginx serves (leaf first).</param>
     /// <param name="keyFile">The PEM private key of the leaf.</param>
     public NginxProcess(string directory, string certificateFile, string keyFile)
+        : this(directory, port => $$"""
+                server {
+                    listen 127.0.0.1:{{port.ToString(CultureInfo.InvariantCulture)}} ssl;
+                    ssl_certificate {{certificateFile}};
+                    ssl_certificate_key {{keyFile}};
+                    # Every connection is a full handshake, so each one shows the certificate loaded now.
+                    ssl_session_cache off;
+                    ssl_session_tickets off;
+                    location / {
+                        default_type text/plain;
+                        return 200 "ok";
+                    }
+                }
+            """)
     {
+    }
+
+    /// <summary>Writes nginx.conf with the <c>server</c> block(s) <paramref name="servers"/> makes for the free port; starts nothing.</summary>
+    public NginxProcess(string directory, Func<int, string> servers)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
         Port = FreePort.Next();
@@ -54,18 +75,7 @@ public sealed class NginxProcess : IAsyncDisposable
                 fastcgi_temp_path {{temp("fastcgi_temp")}};
                 uwsgi_temp_path {{temp("uwsgi_temp")}};
                 scgi_temp_path {{temp("scgi_temp")}};
-                server {
-                    listen 127.0.0.1:{{Port.ToString(CultureInfo.InvariantCulture)}} ssl;
-                    ssl_certificate {{certificateFile}};
-                    ssl_certificate_key {{keyFile}};
-                    # Every connection is a full handshake, so each one shows the certificate loaded now.
-                    ssl_session_cache off;
-                    ssl_session_tickets off;
-                    location / {
-                        default_type text/plain;
-                        return 200 "ok";
-                    }
-                }
+            {{servers(Port)}}
             }
 
             """);

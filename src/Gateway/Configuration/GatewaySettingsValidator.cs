@@ -1,0 +1,98 @@
+using System.Net;
+using IdentityIssuer.Spiffe;
+
+namespace IdentityIssuer.Gateway.Configuration;
+
+/// <summary>Checks every section at start and reports every problem, each naming its key.</summary>
+internal static class GatewaySettingsValidator
+{
+    public static List<string> Validate(GatewaySettings settings)
+    {
+        var errors = new List<string>();
+        var g = settings.Gateway;
+        if (!IPAddress.TryParse(g.Address, out _))
+        {
+            errors.Add($"Gateway:Address: '{g.Address}' is not an IP address");
+        }
+
+        if (g.Port is < 1 or > 65535)
+        {
+            errors.Add($"Gateway:Port: {g.Port} is not a TCP port (1-65535)");
+        }
+
+        if (g.SpiffeId.Length > 0 && !SpiffeId.TryParse(g.SpiffeId, out _, out var idError))
+        {
+            errors.Add($"Gateway:SpiffeId: {idError}");
+        }
+
+        if (g.PolicyFile.Length == 0)
+        {
+            errors.Add("Gateway:PolicyFile: required (the tool policy, JSON)");
+        }
+
+        Positive(errors, "Gateway:PolicyReloadInterval", g.PolicyReloadInterval);
+        Positive(errors, "Gateway:WorkloadApiTimeout", g.WorkloadApiTimeout);
+        if (g.AdminSocketPath.Length == 0)
+        {
+            errors.Add("Gateway:AdminSocketPath: required");
+        }
+
+        if (g.MaxMcpRequestBytes <= 0)
+        {
+            errors.Add("Gateway:MaxMcpRequestBytes: must be positive");
+        }
+
+        var u = settings.Upstream;
+        if (!Uri.TryCreate(u.Address, UriKind.Absolute, out var upstream) || upstream.Scheme is not ("http" or "https") || upstream.Query.Length > 0)
+        {
+            errors.Add($"Upstream:Address: {(u.Address.Length == 0 ? "required" : $"'{u.Address}' is not an http:// or https:// address without a query")}");
+        }
+        else if (upstream.Scheme == "http" && (u.PresentSvid || u.SpiffeId.Length > 0))
+        {
+            errors.Add("Upstream:PresentSvid and Upstream:SpiffeId need an https:// Upstream:Address");
+        }
+
+        if (u.SpiffeId.Length > 0 && !SpiffeId.TryParse(u.SpiffeId, out _, out var upstreamIdError))
+        {
+            errors.Add($"Upstream:SpiffeId: {upstreamIdError}");
+        }
+
+        Positive(errors, "Upstream:Timeout", u.Timeout);
+        if (settings.Mcp.Path.Length > 0 && !settings.Mcp.Path.StartsWith('/'))
+        {
+            errors.Add($"Mcp:Path: '{settings.Mcp.Path}' must start with /");
+        }
+
+        foreach (var method in settings.Mcp.AllowedMethods.Where(m => m is "tools/call"))
+        {
+            errors.Add($"Mcp:AllowedMethods: '{method}' is always authorized by the policy and cannot be listed");
+        }
+
+        Positive(errors, "Approvals:Ttl", settings.Approvals.Ttl);
+        Positive(errors, "Approvals:PendingTtl", settings.Approvals.PendingTtl);
+        if (settings.Audit.FilePath.Length == 0)
+        {
+            errors.Add("Audit:FilePath: required");
+        }
+
+        if (settings.Audit.MaxFileBytes < 4096)
+        {
+            errors.Add("Audit:MaxFileBytes: at least 4096");
+        }
+
+        if (settings.Audit.MaxFiles is < 0 or > 100)
+        {
+            errors.Add("Audit:MaxFiles: 0-100");
+        }
+
+        return errors;
+    }
+
+    private static void Positive(List<string> errors, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"{key}: must be a positive duration (hh:mm:ss)");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using IdentityIssuer.Gateway.Configuration;
+using IdentityIssuer.Gateway.Forwarding;
+using IdentityIssuer.Gateway.Identity;
+using IdentityIssuer.Gateway.Tests.Identity;
+using IdentityIssuer.Tests.Common.Processes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace IdentityIssuer.Gateway.Tests.Forwarding;
+
+/// <summary>The forwarder against a real (in-process, plain HTTP) upstream that echoes what it received.</summary>
+public sealed class UpstreamForwarderTests : IAsyncLifetime
+{
+    private const string Caller = "spiffe://example.org/agents/a";
+    private readonly int _port = FreePort.Next();
+    private WebApplication? _upstream;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, _port));
+        _upstream = builder.Build();
+        _upstream.Run(async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            var body = await reader.ReadToEndAsync();
+            context.Response.Headers["X-Upstream"] = "yes";
+            context.Response.Headers["X-Workload-Spiffe-Id"] = "spiffe://example.org/leak";
+            await context.Response.WriteAsJsonAsync(new
+            {
+                path = context.Request.Path.Value,
+                query = context.Request.QueryString.Value,
+                ids = context.Request.Headers.Where(h => h.Key.Equals("X-Workload-Spiffe-Id", StringComparison.OrdinalIgnoreCase)).SelectMany(h => h.Value).ToArray(),
+                custom = context.Request.Headers["X-Custom"].ToString(),
+                body,
+            });
+        });
+        await _upstream.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_upstream is not null)
+        {
+            await _upstream.DisposeAsync();
+        }
+    }
+
+    private UpstreamForwarder Forwarder() => new(
+        new UpstreamOptions { Address = $"http://127.0.0.1:{_port}" },
+        new StaticWorkloadIdentitySource(new TestIdentity().With()),
+        TimeProvider.System);
+
+    private static DefaultHttpContext Request(string method, string path, string query, params (string Name, string Value)[] headers)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = method;
+        context.Request.Scheme = "https";
+        context.Request.Path = path;
+        context.Request.QueryString = new QueryString(query);
+        foreach (var (name, value) in headers)
+        {
+            context.Request.Headers.Append(name, value);
+        }
+
+        context.Response.Body = new MemoryStream();
+        return context;
+    }
+
+    private static JsonElement Answer(HttpContext context)
+    {
+        context.Response.Body.Position = 0;
+        return JsonDocument.Parse(context.Response.Body).RootElement;
+    }
+
+    [Theory]
+    [InlineData("X-Workload-Spiffe-Id")]
+    [InlineData("x-workload-spiffe-id")]
+    [InlineData("X-WORKLOAD-SPIFFE-ID")]
+    public async Task Forward_ReplacesAnyInboundCallerHeader_WithTheValidatedId(string forgedName)
+    {
+        using var forwarder = Forwarder();
+        var context = Request("GET", "/search", "?q=1&index=docs", (forgedName, "spiffe://example.org/admin"), (forgedName, "spiffe://example.org/root"), ("X-Custom", "kept"));
+        var status = await forwarder.ForwardAsync(context, Caller, null, null, CancellationToken.None);
+
+        Assert.Equal(200, status);
+        var answer = Answer(context);
+        Assert.Equal([Caller], answer.GetProperty("ids").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("/search", answer.GetProperty("path").GetString());
+        Assert.Equal("?q=1&index=docs", answer.GetProperty("query").GetString());
+        Assert.Equal("kept", answer.GetProperty("custom").GetString());
+        Assert.Equal("yes", context.Response.Headers["X-Upstream"].ToString());
+        Assert.False(context.Response.Headers.ContainsKey("X-Workload-Spiffe-Id"));
+    }
+
+    [Fact]
+    public async Task Forward_BufferedBody_AndRewrite_SendsTheRewrittenAnswerWithItsLength()
+    {
+        using var forwarder = Forwarder();
+        var context = Request("POST", "/mcp", string.Empty, ("Content-Type", "application/json"));
+        var body = new MemoryStream(Encoding.UTF8.GetBytes("""{"hello":1}"""));
+        context.Request.ContentLength = body.Length;
+        await forwarder.ForwardAsync(context, Caller, body, (text, media) => text.Replace("hello", "bye", StringComparison.Ordinal) + media, CancellationToken.None);
+
+        context.Response.Body.Position = 0;
+        var text = await new StreamReader(context.Response.Body).ReadToEndAsync();
+        Assert.EndsWith("application/json", text, StringComparison.Ordinal);
+        var answer = JsonDocument.Parse(text[..^"application/json".Length]).RootElement;
+        Assert.Equal("""{"bye":1}""", answer.GetProperty("body").GetString());
+        Assert.Equal(Encoding.UTF8.GetByteCount(text), context.Response.ContentLength);
+    }
+
+    [Fact]
+    public async Task Forward_UpstreamDown_Throws()
+    {
+        using var forwarder = new UpstreamForwarder(
+            new UpstreamOptions { Address = $"http://127.0.0.1:{FreePort.Next()}" },
+            new StaticWorkloadIdentitySource(new TestIdentity().With()),
+            TimeProvider.System);
+        await Assert.ThrowsAsync<HttpRequestException>(() => forwarder.ForwardAsync(Request("GET", "/", string.Empty), Caller, null, null, CancellationToken.None));
+    }
+}
