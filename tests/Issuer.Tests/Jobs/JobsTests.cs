@@ -132,7 +132,7 @@ public sealed class JobsTests
             await app.StartAsync();
             try
             {
-                var scheduler = await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+                var scheduler = await app.Services.GetRequiredKeyedService<ISchedulerFactory>(IssuerSchedulers.Local).GetScheduler();
                 var trigger = new TriggerKey("ca-rotation");
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 while ((await scheduler.GetTrigger(trigger))?.PreviousFireTimeUtc is null)
@@ -140,7 +140,9 @@ public sealed class JobsTests
                     await Task.Delay(100, timeout.Token);
                 }
 
-                Assert.NotNull(await scheduler.GetTrigger(new TriggerKey("prune")));
+                var global = await app.Services.GetRequiredKeyedService<ISchedulerFactory>(IssuerSchedulers.Global).GetScheduler();
+                Assert.NotNull(await global.GetTrigger(new TriggerKey("prune")));
+                Assert.NotNull(await global.GetTrigger(new TriggerKey("expiry-scan")));
             }
             finally
             {
