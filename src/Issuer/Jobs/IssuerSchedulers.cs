@@ -41,6 +41,10 @@ internal static class IssuerSchedulers
         {
             store.UsePostgres(NpgsqlFactory.Instance, connectionString);
             store.UseClustering(_ => { });
+
+            // One history for the cluster (qrtz_execution_history, qrtz_job_status): which replica ran
+            // each global job and when, kept 24 hours and at most 2000 rows.
+            store.UseExecutionHistory();
             store.ConfigureStore(options =>
             {
                 options.TablePrefix = QuartzClusteredJobStore.TablePrefix;

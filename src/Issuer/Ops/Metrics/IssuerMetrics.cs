@@ -52,7 +52,11 @@ internal sealed class IssuerMetrics
     /// <summary>Records a successful run of a job.</summary>
     public void JobSucceeded(string job)
     {
-        _jobRuns.Add(1, new KeyValuePair<string, object?>("job", job));
+        var tag = new KeyValuePair<string, object?>("job", job);
+        _jobRuns.Add(1, tag);
+
+        // A zero makes the failure series exist before the first failure, so rate() and increase() see it.
+        _jobFailures.Add(0, tag);
         _lastSuccess[job] = _time.GetUtcNow();
     }
 

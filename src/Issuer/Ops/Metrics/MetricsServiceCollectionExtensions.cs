@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace IdentityIssuer.Issuer.Ops.Metrics;
 
@@ -17,6 +18,9 @@ internal static class MetricsServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<IssuerMetrics>();
         services.TryAddSingleton<PrometheusExporter>();
+
+        // Counters only count what happens while the exporter listens: start it with the host, not at the first scrape.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MetricsListenerStarter>());
         return services;
     }
 
