@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 
 namespace IdentityIssuer.Issuer.Ops.Metrics;
 
@@ -16,11 +15,15 @@ internal static class MetricsServiceCollectionExtensions
     public static IServiceCollection AddIssuerMetrics(this IServiceCollection services)
     {
         services.AddMetrics();
-        services.TryAddSingleton<IssuerMetrics>();
         services.TryAddSingleton<PrometheusExporter>();
 
-        // Counters only count what happens while the exporter listens: start it with the host, not at the first scrape.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MetricsListenerStarter>());
+        // A counter only counts what happens while the exporter listens: the exporter starts listening
+        // before the first instrument exists, not at the first scrape.
+        services.TryAddSingleton(provider =>
+        {
+            provider.GetRequiredService<PrometheusExporter>();
+            return ActivatorUtilities.CreateInstance<IssuerMetrics>(provider);
+        });
         return services;
     }
 

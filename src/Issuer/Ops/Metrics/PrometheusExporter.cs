@@ -20,10 +20,8 @@ internal sealed class PrometheusExporter : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<Instrument, Dictionary<string, double>> _values = [];
 
-    public PrometheusExporter(IMeterFactory meters, IssuerMetrics metrics)
+    public PrometheusExporter(IMeterFactory meters)
     {
-        // Creating the issuer's meter before the listener starts makes its instruments publish at Start().
-        ArgumentNullException.ThrowIfNull(metrics);
         _scope = meters;
         _listener = new MeterListener
         {
