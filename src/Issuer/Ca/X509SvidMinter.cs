@@ -146,7 +146,8 @@ internal sealed partial class X509SvidMinter
             [.. signing.ChainAboveDer.Select(c => c.ToArray())],
             serialHex,
             notBefore,
-            notAfter);
+            notAfter,
+            authority.Id);
         var record = new IssuanceRecord
         {
             Serial = serialHex,

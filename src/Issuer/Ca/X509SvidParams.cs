@@ -27,11 +27,12 @@ internal sealed record X509SvidParams
     public required string Caller { get; init; }
 }
 
-/// <summary>A minted X509-SVID.</summary>
+/// <summary>A minted X509-SVID and the id of the authority that signed it.</summary>
 internal sealed record MintedX509Svid(
     SpiffeId SpiffeId,
     byte[] CertificateDer,
     IReadOnlyList<byte[]> ChainAboveDer,
     string Serial,
     DateTimeOffset NotBefore,
-    DateTimeOffset NotAfter);
+    DateTimeOffset NotAfter,
+    string SigningAuthority);

@@ -6,7 +6,10 @@ using IdentityIssuer.Issuer.KeyManagement;
 
 namespace IdentityIssuer.Issuer.Cli;
 
-/// <summary><c>svid mint x509|jwt</c>. The X.509 key is made here and never leaves this process; only a CSR goes to the issuer.</summary>
+/// <summary>
+/// <c>svid mint x509|jwt</c> and <c>svid revoke</c>. The X.509 key is made here and never leaves this
+/// process; only a CSR goes to the issuer.
+/// </summary>
 internal static class SvidCommands
 {
     public static Command Create()
@@ -14,9 +17,54 @@ internal static class SvidCommands
         var mint = new Command("mint", "Mint an SVID directly (for tests and bootstrapping)");
         mint.Subcommands.Add(X509());
         mint.Subcommands.Add(Jwt());
-        var svid = new Command("svid", "Mint SVIDs");
+        var svid = new Command("svid", "Mint and revoke SVIDs");
         svid.Subcommands.Add(mint);
+        svid.Subcommands.Add(Revoke());
         return svid;
+    }
+
+    private static Command Revoke()
+    {
+        var serial = new Option<string>("--serial") { Description = "Serial number (hex; colons and case ignored, as 'openssl x509 -serial' prints it)" };
+        var spiffeId = new Option<string>("--spiffe-id") { Description = "Every unexpired X509-SVID with this SPIFFE ID" };
+        var entryId = new Option<string>("--entry-id") { Description = "Every unexpired X509-SVID minted for this registration entry" };
+        var agentId = new Option<string>("--agent-id") { Description = "Every unexpired X509-SVID this agent obtained, its own included" };
+        var reason = new Option<string>("--reason") { Description = "Why, kept with the revocation" };
+        var command = new Command(
+            "revoke",
+            "Revoke X509-SVIDs found through the issuance record (give exactly one of --serial, --spiffe-id, --entry-id, --agent-id). "
+            + "They are listed in their CA's CRL, which agents deliver to workloads; agents replace revoked SVIDs they hold.")
+        {
+            serial, spiffeId, entryId, agentId, reason,
+        };
+        command.Validators.Add(result =>
+        {
+            var given = new Option[] { serial, spiffeId, entryId, agentId }.Count(o => result.GetResult(o) is not null);
+            if (given != 1)
+            {
+                result.AddError("give exactly one of --serial, --spiffe-id, --entry-id or --agent-id");
+            }
+        });
+        command.SetAction((result, ct) => CliCommon.RunAsync(result, ct, async client =>
+        {
+            var body = new SvidRevokeRequest(result.GetValue(serial), result.GetValue(spiffeId), result.GetValue(entryId), result.GetValue(agentId), result.GetValue(reason));
+            var view = await client.PostAsync<SvidRevokeView>("v1/svids/revoke", body, ct);
+            if (CliCommon.IsJson(result))
+            {
+                CliCommon.PrintJson(view);
+                return 0;
+            }
+
+            Console.Out.WriteLine($"Revoked {view.Revoked.Count - view.AlreadyRevoked} X509-SVID(s); {view.AlreadyRevoked} were already revoked");
+            Console.Out.WriteLine($"{"SERIAL",-34} {"NOT AFTER",-20} {"AUTHORITY",-42} SPIFFE ID");
+            foreach (var s in view.Revoked)
+            {
+                Console.Out.WriteLine($"{s.Serial,-34} {s.NotAfter.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} {s.AuthorityId,-42} {s.SpiffeId}");
+            }
+
+            return 0;
+        }));
+        return command;
     }
 
     private static Command X509()

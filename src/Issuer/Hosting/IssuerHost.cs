@@ -6,6 +6,7 @@ using IdentityIssuer.Issuer.Api.Admin;
 using IdentityIssuer.Issuer.Api.Agent;
 using IdentityIssuer.Issuer.Api.Bundle;
 using IdentityIssuer.Issuer.Ca;
+using IdentityIssuer.Issuer.Revocation;
 using IdentityIssuer.Issuer.Configuration;
 using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Issuer.Jobs;
@@ -96,6 +97,9 @@ internal static class IssuerHost
         services.TryAddSingleton<TrustBundleService>();
         services.TryAddSingleton<EntryService>();
         services.TryAddSingleton<ServerSvidProvider>();
+        services.TryAddSingleton<CrlService>();
+        services.TryAddSingleton<RevocationState>();
+        services.TryAddSingleton<SvidRevocationService>();
         services.AddAgentApi(configuration);
         return issuer;
     }

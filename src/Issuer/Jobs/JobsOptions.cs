@@ -9,6 +9,9 @@ public sealed class JobsOptions
     /// <summary>How often the CA rotation check runs (on every replica, for its own authorities).</summary>
     public TimeSpan RotationCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often this replica checks whether a CRL of its authorities is due (a revocation made on another replica, or half its validity passed).</summary>
+    public TimeSpan CrlRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often the prune job runs (on one replica at a time).</summary>
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromMinutes(10);
 

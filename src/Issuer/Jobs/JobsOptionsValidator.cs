@@ -10,6 +10,7 @@ internal sealed class JobsOptionsValidator : IValidateOptions<JobsOptions>
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
         AtLeast(errors, nameof(JobsOptions.RotationCheckInterval), options.RotationCheckInterval, TimeSpan.FromSeconds(1));
+        AtLeast(errors, nameof(JobsOptions.CrlRefreshInterval), options.CrlRefreshInterval, TimeSpan.FromSeconds(1));
         AtLeast(errors, nameof(JobsOptions.PruneInterval), options.PruneInterval, TimeSpan.FromSeconds(1));
         AtLeast(errors, nameof(JobsOptions.ExpiryScanInterval), options.ExpiryScanInterval, TimeSpan.FromSeconds(1));
         AtLeast(errors, nameof(JobsOptions.IssuanceRetention), options.IssuanceRetention, TimeSpan.Zero);

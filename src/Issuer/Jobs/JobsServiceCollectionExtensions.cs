@@ -28,6 +28,7 @@ internal static class JobsServiceCollectionExtensions
         {
             quartz.UseInMemoryStore();
             Schedule<CaRotationJob>(quartz, options.RotationCheckInterval);
+            Schedule<CrlRefreshJob>(quartz, options.CrlRefreshInterval);
         });
         services.AddQuartz(IssuerSchedulers.Global, quartz =>
         {

@@ -170,6 +170,52 @@ public sealed class AgentAdminApiTests : IClassFixture<IssuerHostFixture>
         Assert.Equal("pageToken", Assert.Single((await response.Content.ReadFromJsonAsync<ErrorView>())!.Errors!).Field);
     }
 
+    [Fact]
+    public async Task Ban_RevokesTheSvidsTheAgentObtained()
+    {
+        var agent = await _agents.AttestWithJoinTokenAsync();
+        var serial = Convert.ToHexStringLower(agent.Svid.SerialNumberBytes.Span);
+        using var admin = Admin();
+
+        var ban = await admin.PostAsJsonAsync("v1/agents/ban", new { agentId = agent.Id });
+
+        Assert.Equal(HttpStatusCode.OK, ban.StatusCode);
+        var revoked = await _agents.Store.ListRevokedSvidsAsync(null, CancellationToken.None);
+        var own = Assert.Single(revoked, r => r.Serial == serial);
+        Assert.Equal((agent.Id, "agent banned"), (own.SpiffeId, own.Reason));
+        Assert.StartsWith("ban:admin:uid:", own.Caller, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{}", "serial", "say which SVIDs to revoke: one of serial, spiffeId, entryId or agentId")]
+    [InlineData("{\"serial\":\"0a\",\"entryId\":\"e\"}", "serial", "give only one of serial, spiffeId, entryId or agentId")]
+    [InlineData("{\"serial\":\"xyz\"}", "serial", "'xyz' is not a certificate serial number (hex, e.g. as 'openssl x509 -serial' prints it)")]
+    [InlineData("{\"spiffeId\":\"spiffe://other.org/web\"}", "spiffeId", "'spiffe://other.org/web' is not in trust domain example.org")]
+    [InlineData("{\"agentId\":\"spiffe://example.org/web\"}", "agentId", "'spiffe://example.org/web' is not an agent ID (agent IDs are spiffe://example.org/identity-issuer/agent/…)")]
+    public async Task SvidRevoke_WithBadInput_Is400NamingTheField_AndRevokesNothing(string body, string field, string message)
+    {
+        using var admin = Admin();
+        var before = (await _agents.Store.ListRevokedSvidsAsync(null, CancellationToken.None)).Count;
+
+        var response = await admin.PostAsync("v1/svids/revoke", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = Assert.Single((await response.Content.ReadFromJsonAsync<ErrorView>())!.Errors!);
+        Assert.Equal((field, message), (error.Field, error.Message));
+        Assert.Equal(before, (await _agents.Store.ListRevokedSvidsAsync(null, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task SvidRevoke_OfAnUnknownSerial_Is404()
+    {
+        using var admin = Admin();
+
+        var response = await admin.PostAsJsonAsync("v1/svids/revoke", new { serial = "AB:CD:EF:01" });
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("no unexpired X509-SVID with serial abcdef01 is in the issuance record", (await response.Content.ReadFromJsonAsync<ErrorView>())!.Error);
+    }
+
     private HttpClient Admin() => new(new SocketsHttpHandler
     {
         ConnectCallback = async (_, ct) =>

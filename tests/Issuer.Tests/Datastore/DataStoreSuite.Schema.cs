@@ -77,7 +77,10 @@ public abstract partial class DataStoreSuite
         await using var reader = await command.ExecuteReaderAsync(Ct);
         while (await reader.ReadAsync(Ct))
         {
-            lines.Add(reader.GetString(0));
+            // SQLite keeps each table's CREATE text as written; a column added later by ALTER TABLE is
+            // spliced in with other spacing, so compare the text with whitespace normalized.
+            var line = System.Text.RegularExpressions.Regex.Replace(reader.GetString(0), @"\s+", " ");
+            lines.Add(System.Text.RegularExpressions.Regex.Replace(line, @"\s*([(),])\s*", "$1"));
         }
 
         lines.Sort(StringComparer.Ordinal);

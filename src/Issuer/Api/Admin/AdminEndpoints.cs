@@ -156,6 +156,7 @@ internal static class AdminEndpoints
         });
 
         v1.MapAgentAdminApi();
+        v1.MapRevocationApi();
     }
 
     /// <summary>The self-signed CA is both the SVID's issuer and the bundle root; it is not sent in the chain.</summary>

@@ -2,6 +2,7 @@ using IdentityIssuer.Issuer.Api.Admin.Contracts;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Issuer.Registration;
+using IdentityIssuer.Issuer.Revocation;
 using IdentityIssuer.Spiffe;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,7 @@ namespace IdentityIssuer.Issuer.Api.Admin;
 /// <summary>
 /// Agent management on the admin API: list and show attested agents, evict (delete the node so the
 /// agent must attest again) and ban/unban (the node stays, every attestation and mTLS call is refused).
-/// Revoking the SVIDs a banned agent already holds arrives with the revocation work.
+/// A ban also revokes every unexpired X509-SVID the agent obtained (its own and its workloads').
 /// </summary>
 internal static partial class AgentAdminEndpoints
 {
@@ -67,8 +68,20 @@ internal static partial class AgentAdminEndpoints
             return Results.Ok(ToView(node));
         });
 
-        v1.MapPost("/agents/ban", (AgentActionRequest body, IDataStore store, CaManager ca, ILoggerFactory logs, CancellationToken ct) =>
-            SetBannedAsync(body, true, store, ca, Logger(logs), ct));
+        v1.MapPost("/agents/ban", async (AgentActionRequest body, HttpContext context, IDataStore store, CaManager ca, SvidRevocationService revocations, ILoggerFactory logs, CancellationToken ct) =>
+        {
+            var result = await SetBannedAsync(body, true, store, ca, Logger(logs), ct);
+            try
+            {
+                await revocations.RevokeAsync(new SvidSelector(null, null, null, ParseAgentId(ca, "agentId", body.AgentId)), "ban:" + AdminCaller.Describe(context), "agent banned", ct);
+            }
+            catch (NotFoundException)
+            {
+                // Nothing unexpired to revoke.
+            }
+
+            return result;
+        });
 
         v1.MapPost("/agents/unban", (AgentActionRequest body, IDataStore store, CaManager ca, ILoggerFactory logs, CancellationToken ct) =>
             SetBannedAsync(body, false, store, ca, Logger(logs), ct));

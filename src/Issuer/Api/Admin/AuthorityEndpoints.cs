@@ -9,8 +9,9 @@ using Microsoft.AspNetCore.Routing;
 namespace IdentityIssuer.Issuer.Api.Admin;
 
 /// <summary>
-/// <c>GET /v1/authorities/{x509|jwt}</c> lists the CA journal; <c>POST …/prepare</c> and <c>…/activate</c>
-/// rotate by hand what <see cref="Jobs.CaRotationJob"/> otherwise rotates on schedule.
+/// <c>GET /v1/authorities/{x509|jwt}</c> lists the CA journal (every replica's); <c>POST …/prepare</c> and
+/// <c>…/activate</c> rotate by hand what <see cref="Jobs.CaRotationJob"/> otherwise rotates on schedule;
+/// <c>POST …/taint</c> and <c>…/revoke</c> with <c>{"id": …}</c> take an old authority out of use.
 /// </summary>
 internal static class AuthorityEndpoints
 {
@@ -27,7 +28,18 @@ internal static class AuthorityEndpoints
 
         v1.MapPost("/authorities/{kind}/activate", async (string kind, CaManager ca, CancellationToken ct) =>
             Results.Ok(ToView(await ca.ActivateAsync(ParseKind(kind), ct))));
+
+        v1.MapPost("/authorities/{kind}/taint", async (string kind, AuthorityActionRequest body, CaManager ca, CancellationToken ct) =>
+            Results.Ok(ToView(await ca.TaintAsync(ParseKind(kind), RequireId(body), ct))));
+
+        v1.MapPost("/authorities/{kind}/revoke", async (string kind, AuthorityActionRequest body, CaManager ca, CancellationToken ct) =>
+            Results.Ok(ToView(await ca.RevokeAsync(ParseKind(kind), RequireId(body), ct))));
     }
+
+    private static string RequireId(AuthorityActionRequest body) =>
+        string.IsNullOrEmpty(body.Id)
+            ? throw new Registration.EntryValidationException([new Registration.FieldError("id", "is required (the authority id 'authority … show' lists)")])
+            : body.Id;
 
     private static AuthorityKind ParseKind(string kind) => kind switch
     {
@@ -44,7 +56,8 @@ internal static class AuthorityEndpoints
         a.NotBefore,
         a.NotAfter,
         a.KeyId,
-        a.Kind == AuthorityKind.X509 && SignedByUpstream(a.PublicData));
+        a.Kind == AuthorityKind.X509 && SignedByUpstream(a.PublicData),
+        a.Replica);
 
     private static bool SignedByUpstream(byte[] der)
     {

@@ -64,7 +64,8 @@ internal static class AgentApiHandler
                     RequireMethod(context, HttpMethods.Get);
                     var agent = await AuthenticateAsync(context);
                     var (afterRevision, pageToken, pageSize) = ReadSyncQuery(context.Request.Query);
-                    await WriteAsync(context, await services.GetRequiredService<AgentSyncService>().SyncAsync(agent, afterRevision, pageToken, pageSize, ct));
+                    var crlVersion = context.Request.Query["crlVersion"].ToString();
+                    await WriteAsync(context, await services.GetRequiredService<AgentSyncService>().SyncAsync(agent, afterRevision, pageToken, pageSize, crlVersion, ct));
                     break;
                 }
 

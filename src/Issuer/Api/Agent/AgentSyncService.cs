@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using IdentityIssuer.Attestation.AgentApi;
 using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Revocation;
 
 namespace IdentityIssuer.Issuer.Api.Agent;
 
@@ -9,7 +10,8 @@ namespace IdentityIssuer.Issuer.Api.Agent;
 /// The agent's sync: authorized entries changed after <c>afterRevision</c>, ordered by id and paged.
 /// The first page fixes the revision snapshot (carried in the page token), so a change made while the
 /// agent pages is sent again next time rather than lost. The last page lists every authorized entry id
-/// and the revision to ask from next; every page carries the bundle and its sequence.
+/// and the revision to ask from next; every page carries the bundle and its sequence and the tainted
+/// authorities; the last page carries the CRLs when the agent's CRL version is not the current one.
 /// </summary>
 internal sealed class AgentSyncService
 {
@@ -20,12 +22,19 @@ internal sealed class AgentSyncService
     public const int MaxPageSize = 1000;
 
     private readonly AgentEntryAuthorizer _authorizer;
+    private readonly RevocationState _revocation;
 
-    public AgentSyncService(AgentEntryAuthorizer authorizer) => _authorizer = authorizer;
+    public AgentSyncService(AgentEntryAuthorizer authorizer, RevocationState revocation)
+    {
+        _authorizer = authorizer;
+        _revocation = revocation;
+    }
 
-    public async Task<SyncResponse> SyncAsync(AuthenticatedAgent agent, long afterRevision, string? pageToken, int pageSize, CancellationToken cancellationToken)
+    /// <summary>One page; <paramref name="crlVersion"/> is the CRL version the agent holds (empty for none).</summary>
+    public async Task<SyncResponse> SyncAsync(AuthenticatedAgent agent, long afterRevision, string? pageToken, int pageSize, string crlVersion, CancellationToken cancellationToken)
     {
         var set = await _authorizer.GetAsync(agent, cancellationToken);
+        var revocation = await _revocation.GetAsync(cancellationToken);
         var (snapshot, afterId) = pageToken is null ? (set.Revision, null) : DecodeToken(pageToken);
 
         // An agent that saw a revision this store never reached (a restored database) starts over.
@@ -44,7 +53,10 @@ internal sealed class AgentSyncService
             snapshot,
             last ? null : EncodeToken(snapshot, page[^1].Id),
             bundle.ToJson(),
-            bundle.Sequence ?? 0);
+            bundle.Sequence ?? 0,
+            revocation.TaintedAuthorities,
+            last && !string.Equals(crlVersion, revocation.CrlVersion, StringComparison.Ordinal) ? [.. revocation.Crls.Select(c => Convert.ToBase64String(c.Der))] : null,
+            revocation.CrlVersion);
     }
 
     private static AgentEntry ToAgentEntry(RegistrationEntry e) => new(

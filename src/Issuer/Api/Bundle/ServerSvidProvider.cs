@@ -9,7 +9,8 @@ namespace IdentityIssuer.Issuer.Api.Bundle;
 
 /// <summary>
 /// The issuer's own X509-SVID (<c>spiffe://TD/identity-issuer/server</c>) for its HTTPS listeners.
-/// Its key is generated in memory here; the SVID is renewed once half its lifetime has passed.
+/// Its key is generated in memory here; the SVID is renewed once half its lifetime has passed, or as
+/// soon as the active X.509 authority is no longer the one that signed it.
 /// </summary>
 internal sealed partial class ServerSvidProvider : IDisposable
 {
@@ -34,7 +35,9 @@ internal sealed partial class ServerSvidProvider : IDisposable
     public SslStreamCertificateContext GetContext()
     {
         var current = _current ?? throw new CaException("the server SVID has not been minted yet");
-        if (_time.GetUtcNow() >= current.RenewAt)
+
+        // Renew at half-life, and at once when another authority took over signing (rotation or taint).
+        if (_time.GetUtcNow() >= current.RenewAt || (_ca.IsReady && current.SignedBy != _ca.ActiveX509.Record.Id))
         {
             _ = Task.Run(() => RenewAsync(CancellationToken.None));
         }
@@ -78,7 +81,7 @@ internal sealed partial class ServerSvidProvider : IDisposable
             var context = SslStreamCertificateContext.Create(withKey, intermediates, offline: true);
             var renewAt = minted.NotBefore + ((minted.NotAfter - minted.NotBefore) / 2);
             var previous = _current;
-            _current = new Current(withKey, context, renewAt);
+            _current = new Current(withKey, context, renewAt, minted.SigningAuthority);
             previous?.Certificate.Dispose();
             LogRenewed(_logger, minted.Serial, minted.NotAfter);
         }
@@ -102,7 +105,7 @@ internal sealed partial class ServerSvidProvider : IDisposable
         _renewing.Dispose();
     }
 
-    private sealed record Current(X509Certificate2 Certificate, SslStreamCertificateContext Context, DateTimeOffset RenewAt);
+    private sealed record Current(X509Certificate2 Certificate, SslStreamCertificateContext Context, DateTimeOffset RenewAt, string SignedBy);
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Server SVID renewed: serial {Serial}, valid until {NotAfter:O}")]
     private static partial void LogRenewed(ILogger logger, string serial, DateTimeOffset notAfter);

@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using IdentityIssuer.Attestation.AgentApi;
+using IdentityIssuer.Issuer.Revocation;
 using IdentityIssuer.Issuer.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using IdentityIssuer.Tests.Common.Certificates;
 
 namespace IdentityIssuer.Issuer.Tests.Api.Agent;
@@ -123,10 +125,58 @@ public sealed class AgentSyncTests : IClassFixture<IssuerHostFixture>
         Assert.Contains("pageToken", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
-    private async Task<SyncResponse> SyncAsync(X509Certificate2 svid, long afterRevision)
+    [Fact]
+    public async Task Sync_CarriesTheCrls_OnlyWhenTheAgentsCrlVersionIsNotCurrent_AndANewOneAfterARevocation()
+    {
+        var agent = await _agents.AttestWithJoinTokenAsync();
+
+        var first = await SyncAsync(agent.Svid, 0);
+        Assert.NotNull(first.Crls);
+        Assert.NotEmpty(first.Crls);
+        Assert.False(string.IsNullOrEmpty(first.CrlVersion));
+        Assert.NotNull(first.TaintedAuthorities);
+
+        var unchanged = await SyncAsync(agent.Svid, first.Revision, first.CrlVersion);
+        Assert.Null(unchanged.Crls);
+        Assert.Equal(first.CrlVersion, unchanged.CrlVersion);
+
+        // Revoking the agent's own SVID (through the admin API's service) signs a new CRL listing it.
+        var serial = Convert.ToHexStringLower(agent.Svid.SerialNumberBytes.Span);
+        await _host.App.Services.GetRequiredService<SvidRevocationService>()
+            .RevokeAsync(new SvidSelector(serial, null, null, null), "admin:uid:0", "test", CancellationToken.None);
+        var after = await SyncAsync(agent.Svid, first.Revision, first.CrlVersion);
+
+        Assert.NotEqual(first.CrlVersion, after.CrlVersion);
+        Assert.NotNull(after.Crls);
+        var listed = after.Crls.SelectMany(c => RevokedSerials(Convert.FromBase64String(c))).ToList();
+        Assert.Contains(serial, listed);
+    }
+
+    private static IEnumerable<string> RevokedSerials(byte[] der)
+    {
+        var tbs = new System.Formats.Asn1.AsnReader(der, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence().ReadSequence();
+        tbs.ReadInteger();
+        tbs.ReadSequence();
+        tbs.ReadEncodedValue();
+        tbs.ReadUtcTime();
+        tbs.ReadUtcTime();
+        if (!tbs.HasData || tbs.PeekTag() != System.Formats.Asn1.Asn1Tag.Sequence)
+        {
+            yield break;
+        }
+
+        var list = tbs.ReadSequence();
+        while (list.HasData)
+        {
+            yield return Convert.ToHexStringLower(list.ReadSequence().ReadIntegerBytes().Span);
+        }
+    }
+
+    private async Task<SyncResponse> SyncAsync(X509Certificate2 svid, long afterRevision, string? crlVersion = null)
     {
         using var http = _agents.Http(svid);
-        var response = await http.GetAsync(new Uri($"{AgentApiPaths.Sync}?afterRevision={afterRevision}", UriKind.Relative));
+        var query = $"{AgentApiPaths.Sync}?afterRevision={afterRevision}" + (crlVersion is null ? string.Empty : $"&crlVersion={Uri.EscapeDataString(crlVersion)}");
+        var response = await http.GetAsync(new Uri(query, UriKind.Relative));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);
         return JsonSerializer.Deserialize<SyncResponse>(body, JsonSerializerOptions.Web)!;
