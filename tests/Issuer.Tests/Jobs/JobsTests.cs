@@ -93,10 +93,12 @@ public sealed class JobsTests
             IssuanceRetention = TimeSpan.FromHours(-1),
             AttestedNodeRetention = TimeSpan.FromHours(-1),
             TombstoneRetentionRevisions = -1,
+            ExpiryScanInterval = TimeSpan.FromMilliseconds(500),
+            AuthorityRetention = TimeSpan.FromHours(-1),
         });
 
         Assert.True(result.Failed);
-        foreach (var key in new[] { "RotationCheckInterval", "PruneInterval", "IssuanceRetention", "AttestedNodeRetention", "TombstoneRetentionRevisions" })
+        foreach (var key in new[] { "RotationCheckInterval", "PruneInterval", "IssuanceRetention", "AttestedNodeRetention", "TombstoneRetentionRevisions", "ExpiryScanInterval", "AuthorityRetention" })
         {
             Assert.Contains("Jobs:" + key, result.FailureMessage, StringComparison.Ordinal);
         }
