@@ -1,4 +1,5 @@
 using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Tests.Support;
 
 namespace IdentityIssuer.Issuer.Tests.Datastore;
 
@@ -11,16 +12,16 @@ public abstract partial class DataStoreSuite
         var now = Clock.GetUtcNow();
         await store.AddIssuanceRecordsAsync(
         [
-            StatRecord("expired", SvidKind.X509, now.AddMilliseconds(-1)),
-            StatRecord("at-now", SvidKind.X509, now),
-            StatRecord("hour", SvidKind.X509, now.AddHours(1)),
-            StatRecord("day", SvidKind.X509, now.AddDays(1)),
-            StatRecord("later", SvidKind.X509, now.AddDays(1).AddMilliseconds(1)),
-            StatRecord("jwt", SvidKind.Jwt, now.AddMinutes(1)),
+            TestRows.Record("expired", now.AddMilliseconds(-1), SvidKind.X509),
+            TestRows.Record("at-now", now, SvidKind.X509),
+            TestRows.Record("hour", now.AddHours(1), SvidKind.X509),
+            TestRows.Record("day", now.AddDays(1), SvidKind.X509),
+            TestRows.Record("later", now.AddDays(1).AddMilliseconds(1), SvidKind.X509),
+            TestRows.Record("jwt", now.AddMinutes(1), SvidKind.Jwt),
         ], Ct);
         foreach (var (name, notAfter) in new[] { ("live", now.AddMinutes(1)), ("gone", now), ("banned", now.AddMinutes(1)) })
         {
-            await store.UpsertAttestedNodeAsync(new AttestedNode { SpiffeId = "spiffe://example.org/agent/" + name, AttestationType = "join_token", CertificateSerial = "01", CertificateNotAfter = notAfter }, Ct);
+            await store.UpsertAttestedNodeAsync(TestRows.Node(name, notAfter), Ct);
         }
 
         await store.SetAttestedNodeBannedAsync("spiffe://example.org/agent/banned", banned: true, Ct);
@@ -45,16 +46,4 @@ public abstract partial class DataStoreSuite
         Assert.Empty(statistics.SvidsExpiringWithinDay);
         Assert.Equal((0, 0, 0, 0), (statistics.ActiveNodes, statistics.ExpiredNodes, statistics.BannedNodes, statistics.RevokedSvids));
     }
-
-    private static IssuanceRecord StatRecord(string serial, SvidKind kind, DateTimeOffset notAfter) => new()
-    {
-        Serial = serial,
-        Kind = kind,
-        SpiffeId = "spiffe://example.org/w",
-        Caller = "t",
-        NotBefore = notAfter.AddHours(-2),
-        NotAfter = notAfter,
-        KeyType = "ec-p256",
-        SigningAuthority = "ski",
-    };
 }

@@ -61,15 +61,15 @@ public sealed class MetricsTests
         var now = issuer.Clock.GetUtcNow();
         await store.AddIssuanceRecordsAsync(
         [
-            Record("a", SvidKind.X509, now.AddMinutes(30)),
-            Record("b", SvidKind.X509, now.AddHours(5)),
-            Record("c", SvidKind.X509, now.AddDays(2)),
-            Record("d", SvidKind.X509, now.AddMinutes(-1)),
-            Record("e", SvidKind.Jwt, now.AddMinutes(5)),
+            TestRows.Record("a", now.AddMinutes(30), SvidKind.X509),
+            TestRows.Record("b", now.AddHours(5), SvidKind.X509),
+            TestRows.Record("c", now.AddDays(2), SvidKind.X509),
+            TestRows.Record("d", now.AddMinutes(-1), SvidKind.X509),
+            TestRows.Record("e", now.AddMinutes(5), SvidKind.Jwt),
         ], Ct);
-        await store.UpsertAttestedNodeAsync(Node("active", now.AddHours(1)), Ct);
-        await store.UpsertAttestedNodeAsync(Node("expired", now.AddHours(-1)), Ct);
-        await store.UpsertAttestedNodeAsync(Node("banned", now.AddHours(1)), Ct);
+        await store.UpsertAttestedNodeAsync(TestRows.Node("active", now.AddHours(1)), Ct);
+        await store.UpsertAttestedNodeAsync(TestRows.Node("expired", now.AddHours(-1)), Ct);
+        await store.UpsertAttestedNodeAsync(TestRows.Node("banned", now.AddHours(1)), Ct);
         await store.SetAttestedNodeBannedAsync("spiffe://example.org/agent/banned", banned: true, Ct);
         await store.RevokeSvidsAsync([new RevokedSvid { AuthorityId = issuer.Ca.ActiveX509.Id, Serial = "a", SpiffeId = "spiffe://example.org/web", Caller = "test", NotAfter = now.AddMinutes(30) }], Ct);
         await store.SaveCrlAsync(new StoredCrl { AuthorityId = issuer.Ca.ActiveX509.Id, CrlNumber = 1, Der = [1], ThisUpdate = now, NextUpdate = now.AddMinutes(10) }, Ct);
@@ -147,23 +147,4 @@ public sealed class MetricsTests
         Assert.DoesNotContain(PrometheusText.Parse(second.ScrapeMetrics()), s => s.Name == "identity_issuer_job_runs_total");
     }
 
-    private static IssuanceRecord Record(string serial, SvidKind kind, DateTimeOffset notAfter) => new()
-    {
-        Serial = serial,
-        Kind = kind,
-        SpiffeId = "spiffe://example.org/web",
-        Caller = "test",
-        NotBefore = notAfter.AddHours(-1),
-        NotAfter = notAfter,
-        KeyType = "ec-p256",
-        SigningAuthority = "ski",
-    };
-
-    private static AttestedNode Node(string name, DateTimeOffset notAfter) => new()
-    {
-        SpiffeId = "spiffe://example.org/agent/" + name,
-        AttestationType = "join_token",
-        CertificateSerial = "01",
-        CertificateNotAfter = notAfter,
-    };
 }
