@@ -78,7 +78,7 @@ internal sealed class IdentityCache : IIdentityCache
         {
             var minted = await _issuer.MintJwtAsync(new MintJwtRequest(identity.EntryId, audience), cancellationToken);
             var svid = new CachedJwtSvid(minted.SpiffeId, minted.Token, identity.Hint, minted.ExpiresAt);
-            _jwts[key] = new CachedJwt(svid, now + ((minted.ExpiresAt - now) / 2));
+            _jwts[key] = new CachedJwt(identity.EntryId, JwtKeyId(minted.Token), svid, now + ((minted.ExpiresAt - now) / 2));
             PruneExpired(now);
             return svid;
         }
@@ -93,15 +93,42 @@ internal sealed class IdentityCache : IIdentityCache
         }
     }
 
-    /// <summary>Forgets JWT-SVIDs of entries that are gone.</summary>
-    public void ForgetJwts(Func<string, bool> entryIsGone)
+    /// <summary>
+    /// Forgets cached JWT-SVIDs for which <paramref name="drop"/> (entry id, kid of the signing key or
+    /// null when the token names none) is true: those of entries that are gone, or signed by a tainted key.
+    /// </summary>
+    public void ForgetJwts(Func<string, string?, bool> drop)
     {
-        foreach (var key in _jwts.Keys)
+        ArgumentNullException.ThrowIfNull(drop);
+        foreach (var (key, value) in _jwts)
         {
-            if (entryIsGone(key[..key.IndexOf('\n', StringComparison.Ordinal)]))
+            if (drop(value.EntryId, value.KeyId))
             {
                 _jwts.TryRemove(key, out _);
             }
+        }
+    }
+
+    /// <summary>The <c>kid</c> of a compact JWS header, or null when it has none or cannot be read.</summary>
+    internal static string? JwtKeyId(string token)
+    {
+        var dot = token.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var header = System.Text.Json.JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(token.AsSpan(0, dot)));
+            return header.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && header.RootElement.TryGetProperty("kid", out var kid) && kid.ValueKind == System.Text.Json.JsonValueKind.String
+                ? kid.GetString()
+                : null;
+        }
+        catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException)
+        {
+            return null;
         }
     }
 
@@ -116,5 +143,5 @@ internal sealed class IdentityCache : IIdentityCache
         }
     }
 
-    private sealed record CachedJwt(CachedJwtSvid Svid, DateTimeOffset RenewAfter);
+    private sealed record CachedJwt(string EntryId, string? KeyId, CachedJwtSvid Svid, DateTimeOffset RenewAfter);
 }

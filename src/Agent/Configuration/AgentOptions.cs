@@ -9,8 +9,17 @@ public sealed class AgentOptions
     /// <summary>The trust domain, e.g. <c>example.org</c>.</summary>
     public string TrustDomain { get; set; } = "example.org";
 
-    /// <summary>The issuer's agent API, e.g. <c>https://issuer.example.org:8081</c>.</summary>
-    public string IssuerAddress { get; set; } = "https://127.0.0.1:8081";
+    /// <summary>Where the issuer's agent API is when neither address key is set.</summary>
+    public const string DefaultIssuerAddress = "https://127.0.0.1:8081";
+
+    /// <summary>The issuer's agent API, e.g. <c>https://issuer.example.org:8081</c>; empty when <see cref="IssuerAddresses"/> is used.</summary>
+    public string IssuerAddress { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Several issuer replicas' agent APIs, tried in order: on a connection failure, timeout or 503 the
+    /// agent tries the next at once and stays with the one that answers. Set this or <see cref="IssuerAddress"/>, not both.
+    /// </summary>
+    public IList<string> IssuerAddresses { get; } = [];
 
     /// <summary>PEM file with the trust bundle used to authenticate the issuer before the first sync.</summary>
     public string TrustBundleFile { get; set; } = string.Empty;
@@ -35,6 +44,12 @@ public sealed class AgentOptions
 
     /// <summary>How often the agent asks the issuer for entry changes.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The issuer addresses in use: <see cref="IssuerAddresses"/>, else <see cref="IssuerAddress"/>, else <see cref="DefaultIssuerAddress"/>.</summary>
+    public IReadOnlyList<string> EffectiveIssuerAddresses() =>
+        IssuerAddresses.Count > 0 ? [.. IssuerAddresses]
+        : IssuerAddress.Length > 0 ? [IssuerAddress]
+        : [DefaultIssuerAddress];
 
     /// <summary>Key type of workload SVIDs, generated on the agent: <c>ec-p256</c>, <c>ec-p384</c> or <c>rsa-2048</c>.</summary>
     public string WorkloadKeyType { get; set; } = "ec-p256";

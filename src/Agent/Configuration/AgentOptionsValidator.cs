@@ -14,9 +14,26 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             errors.Add($"Agent:TrustDomain is not a valid trust domain name: {tdError}");
         }
 
-        if (!Uri.TryCreate(options.IssuerAddress, UriKind.Absolute, out var issuer) || issuer.Scheme != Uri.UriSchemeHttps || !string.IsNullOrEmpty(issuer.UserInfo))
+        if (options.IssuerAddress.Length > 0 && options.IssuerAddresses.Count > 0)
+        {
+            errors.Add("Agent:IssuerAddress and Agent:IssuerAddresses are both set; use Agent:IssuerAddresses alone to list every issuer");
+        }
+        else if (options.IssuerAddress.Length > 0 && !IsIssuerUrl(options.IssuerAddress))
         {
             errors.Add($"Agent:IssuerAddress must be an https:// URL without user info (got '{options.IssuerAddress}')");
+        }
+
+        for (var i = 0; i < options.IssuerAddresses.Count; i++)
+        {
+            var address = options.IssuerAddresses[i];
+            if (!IsIssuerUrl(address))
+            {
+                errors.Add($"Agent:IssuerAddresses:{i} must be an https:// URL without user info (got '{address}')");
+            }
+            else if (options.IssuerAddresses.Take(i).Any(a => SameAddress(a, address)))
+            {
+                errors.Add($"Agent:IssuerAddresses:{i} repeats an earlier address ('{address}')");
+            }
         }
 
         if (!options.InsecureBootstrap && options.TrustBundleFile.Length == 0)
@@ -66,4 +83,10 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static bool IsIssuerUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && string.IsNullOrEmpty(uri.UserInfo);
+
+    private static bool SameAddress(string a, string b) =>
+        Uri.TryCreate(a, UriKind.Absolute, out var x) && Uri.TryCreate(b, UriKind.Absolute, out var y) && Uri.Compare(x, y, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0;
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Security;
@@ -21,12 +22,13 @@ namespace IdentityIssuer.Agent.Issuer;
 internal sealed partial class IssuerClient : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
     private readonly AgentOptions _options;
     private readonly TrustDomain _trustDomain;
     private readonly SpiffeId _issuerId;
     private readonly ILogger<IssuerClient> _logger;
-    private readonly Uri _baseAddress;
+    private readonly IssuerFailover _addresses;
     private volatile X509Bundle? _bundle;
     private volatile HttpClient? _mtls;
     private AgentSvid? _svid;
@@ -37,7 +39,7 @@ internal sealed partial class IssuerClient : IDisposable
         _trustDomain = TrustDomain.Parse(_options.TrustDomain);
         _issuerId = SpiffeId.FromPath(_trustDomain, "/identity-issuer/server");
         _logger = logger;
-        _baseAddress = new Uri(_options.IssuerAddress);
+        _addresses = new IssuerFailover(_options.EffectiveIssuerAddresses().Select(a => new Uri(a)), logger);
     }
 
     /// <summary>The bundle used to authenticate the issuer.</summary>
@@ -55,43 +57,62 @@ internal sealed partial class IssuerClient : IDisposable
         previous?.Dispose();
     }
 
-    /// <summary>Attests: no client certificate; the issuer is checked against the bootstrap bundle unless InsecureBootstrap.</summary>
-    public async Task<AttestResponse> AttestAsync(AttestRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Attests: no client certificate; the issuer is checked against the bootstrap bundle unless
+    /// InsecureBootstrap. With <paramref name="challengeType"/> set, a challenge is asked for first and
+    /// given to <paramref name="buildRequest"/>; the challenge and the attestation that answers it go to
+    /// the same issuer (another replica would not know the nonce), and on failover both are repeated there.
+    /// </summary>
+    public Task<AttestResponse> AttestAsync(string? challengeType, Func<ChallengeResponse?, CancellationToken, Task<AttestRequest>> buildRequest, CancellationToken cancellationToken)
     {
-        if (_options.InsecureBootstrap && _bundle is null)
+        ArgumentNullException.ThrowIfNull(buildRequest);
+        var insecure = _options.InsecureBootstrap && _bundle is null;
+        if (insecure)
         {
             LogInsecureBootstrap(_logger);
         }
 
-        using var client = CreateClient(withClientCertificate: false, insecure: _options.InsecureBootstrap && _bundle is null);
-        return await SendAsync<AttestResponse>(client, HttpMethod.Post, AgentApiPaths.Attest, request, cancellationToken);
-    }
+        return _addresses.CallAsync(
+            async (address, ct) =>
+            {
+                using var client = CreateClient(withClientCertificate: false, insecure);
+                ChallengeResponse? challenge = null;
+                if (challengeType is not null)
+                {
+                    challenge = await SendAsync<ChallengeResponse>(client, address, HttpMethod.Post, AgentApiPaths.Challenge, new ChallengeRequest(challengeType), ct);
+                }
 
-    /// <summary>Asks for an attestation challenge (x509pop).</summary>
-    public async Task<ChallengeResponse> ChallengeAsync(string attestationType, CancellationToken cancellationToken)
-    {
-        using var client = CreateClient(withClientCertificate: false, insecure: _options.InsecureBootstrap && _bundle is null);
-        return await SendAsync<ChallengeResponse>(client, HttpMethod.Post, AgentApiPaths.Challenge, new ChallengeRequest(attestationType), cancellationToken);
+                var request = await buildRequest(challenge, ct);
+                return await SendAsync<AttestResponse>(client, address, HttpMethod.Post, AgentApiPaths.Attest, request, ct);
+            },
+            cancellationToken);
     }
 
     public Task<RenewResponse> RenewAsync(RenewRequest request, CancellationToken cancellationToken) =>
-        SendAsync<RenewResponse>(Mtls(), HttpMethod.Post, AgentApiPaths.Renew, request, cancellationToken);
+        MtlsAsync<RenewResponse>(HttpMethod.Post, AgentApiPaths.Renew, request, cancellationToken);
 
-    public Task<SyncResponse> SyncAsync(long afterRevision, string? pageToken, CancellationToken cancellationToken)
+    /// <summary>One sync page; <paramref name="crlVersion"/> is the CRL version the agent holds (empty for none).</summary>
+    public Task<SyncResponse> SyncAsync(long afterRevision, string? pageToken, string crlVersion, CancellationToken cancellationToken)
     {
-        var path = $"{AgentApiPaths.Sync}?afterRevision={afterRevision}" + (pageToken is null ? string.Empty : $"&pageToken={Uri.EscapeDataString(pageToken)}");
-        return SendAsync<SyncResponse>(Mtls(), HttpMethod.Get, path, null, cancellationToken);
+        var path = string.Create(CultureInfo.InvariantCulture, $"{AgentApiPaths.Sync}?afterRevision={afterRevision}")
+            + (pageToken is null ? string.Empty : $"&pageToken={Uri.EscapeDataString(pageToken)}")
+            + $"&crlVersion={Uri.EscapeDataString(crlVersion)}";
+        return MtlsAsync<SyncResponse>(HttpMethod.Get, path, null, cancellationToken);
     }
 
     public Task<SignX509Response> SignAsync(SignX509Request request, CancellationToken cancellationToken) =>
-        SendAsync<SignX509Response>(Mtls(), HttpMethod.Post, AgentApiPaths.SignX509, request, cancellationToken);
+        MtlsAsync<SignX509Response>(HttpMethod.Post, AgentApiPaths.SignX509, request, cancellationToken);
 
     public Task<MintJwtResponse> MintJwtAsync(MintJwtRequest request, CancellationToken cancellationToken) =>
-        SendAsync<MintJwtResponse>(Mtls(), HttpMethod.Post, AgentApiPaths.MintJwt, request, cancellationToken);
+        MtlsAsync<MintJwtResponse>(HttpMethod.Post, AgentApiPaths.MintJwt, request, cancellationToken);
 
     public void Dispose() => _mtls?.Dispose();
 
-    private HttpClient Mtls() => _mtls ?? throw new IssuerCallException(HttpStatusCode.Unauthorized, "the agent has no SVID yet");
+    private Task<T> MtlsAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        var client = _mtls ?? throw new IssuerCallException(HttpStatusCode.Unauthorized, "the agent has no SVID yet");
+        return _addresses.CallAsync((address, ct) => SendAsync<T>(client, address, method, path, body, ct), cancellationToken);
+    }
 
     private HttpClient CreateClient(bool withClientCertificate, bool insecure)
     {
@@ -101,7 +122,6 @@ internal sealed partial class IssuerClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(10),
             SslOptions = new SslClientAuthenticationOptions
             {
-                TargetHost = _baseAddress.Host,
                 RemoteCertificateValidationCallback = (_, certificate, chain, _) => insecure || ValidateIssuer(certificate, chain),
             },
         };
@@ -112,7 +132,7 @@ internal sealed partial class IssuerClient : IDisposable
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => svid.LeafWithKey;
         }
 
-        return new HttpClient(handler) { BaseAddress = _baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        return new HttpClient(handler) { Timeout = CallTimeout };
     }
 
     private bool ValidateIssuer(X509Certificate? certificate, X509Chain? chain)
@@ -139,9 +159,9 @@ internal sealed partial class IssuerClient : IDisposable
         return true;
     }
 
-    private static async Task<T> SendAsync<T>(HttpClient client, HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    private static async Task<T> SendAsync<T>(HttpClient client, Uri address, HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path);
+        using var request = new HttpRequestMessage(method, new Uri(address, path));
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, body.GetType(), options: Json);
@@ -154,7 +174,11 @@ internal sealed partial class IssuerClient : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            throw new IssuerCallException(null, $"cannot reach the issuer: {ex.InnerException?.Message ?? ex.Message}", ex);
+            throw new IssuerCallException(null, $"cannot reach the issuer at {address}: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IssuerCallException(null, $"the issuer at {address} did not answer within {CallTimeout.TotalSeconds:0} s", ex);
         }
 
         using (response)
@@ -199,6 +223,9 @@ internal sealed class IssuerCallException : Exception
     }
 
     public HttpStatusCode? Status { get; }
+
+    /// <summary>The issuer could not be reached, did not answer in time, or answered 503: another replica may answer.</summary>
+    public bool IsUnavailable => Status is null or HttpStatusCode.ServiceUnavailable;
 
     /// <summary>The issuer no longer accepts this agent SVID (evicted, renewed elsewhere, expired): attest again.</summary>
     public bool NeedsReattestation => Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;

@@ -28,6 +28,8 @@ public sealed class AgentConfigurationTests : IDisposable
     [InlineData("unknown section", """{ "Agent": { "TrustBundleFile": "BUNDLE" }, "Workload": { "SocketPath": "SOCKET" } }""", "unknown configuration section", "Workload")]
     [InlineData("http issuer address", """{ "Agent": { "TrustBundleFile": "BUNDLE", "IssuerAddress": "http://127.0.0.1:8081" } }""", "Agent:IssuerAddress", "http://127.0.0.1:8081")]
     [InlineData("issuer address not a URL", """{ "Agent": { "TrustBundleFile": "BUNDLE", "IssuerAddress": "issuer:8081" } }""", "Agent:IssuerAddress")]
+    [InlineData("both issuer address keys", """{ "Agent": { "TrustBundleFile": "BUNDLE", "IssuerAddress": "https://127.0.0.1:8081", "IssuerAddresses": [ "https://127.0.0.1:8082" ] } }""", "Agent:IssuerAddress and Agent:IssuerAddresses")]
+    [InlineData("http address in the list", """{ "Agent": { "TrustBundleFile": "BUNDLE", "IssuerAddresses": [ "https://127.0.0.1:8081", "http://127.0.0.1:8082" ] } }""", "Agent:IssuerAddresses:1", "http://127.0.0.1:8082")]
     [InlineData("no trust bundle", """{ "Agent": { "IssuerAddress": "https://127.0.0.1:8081" } }""", "Agent:TrustBundleFile", "required")]
     [InlineData("trust bundle file missing", """{ "Agent": { "TrustBundleFile": "DIR/absent.pem" } }""", "Agent:TrustBundleFile", "absent.pem", "does not exist")]
     public async Task Run_WithABrokenAgentJson_ExitsNonZero_NamingTheFileOrKey(string problem, string json, params string[] mentions)

@@ -10,7 +10,7 @@ namespace IdentityIssuer.EndToEnd.Agent;
 public sealed class IssuerOutageTests : AgentTest
 {
     public IssuerOutageTests(ITestOutputHelper output)
-        : base(new IssuerProcess(), output)
+        : base(new IssuerProcess(), output, ownsIssuer: true)
     {
     }
 
@@ -63,17 +63,43 @@ public sealed class IssuerOutageTests : AgentTest
         Assert.NotEqual(string.Empty, served.Serial);
     }
 
-    public override Task InitializeAsync() => Issuer.StartAsync();
-
-    public override async Task DisposeAsync()
+    [Fact]
+    public async Task IssuerStoppedPastHalfTheTtl_WorkloadKeepsAValidSvid_AndGetsARenewedOneOnceTheIssuerIsBack()
     {
-        try
+        var (agent, agentId) = await StartAgentAsync(overrides: ["--Agent:SyncInterval=00:00:01"]);
+        var spiffeId = WorkloadIdPrefix + "outage-renewal";
+        await CreateWorkloadEntryAsync(spiffeId, agentId, OwnUidSelector, "--x509-ttl", "30s");
+        var (stream, first) = await WatchSvidAsync(agent, spiffeId);
+
+        var mark = agent.LogMark;
+        Assert.Equal(0, await Issuer.StopAsync());
+        await agent.WaitForLogAsync("Sync failed", mark);
+
+        // Past the half-life the agent wants to renew and cannot; what it serves is still the valid SVID.
+        var pastHalfLife = first.NotBefore + ((first.NotAfter - first.NotBefore) * 0.6);
+        while (DateTimeOffset.UtcNow < pastHalfLife)
         {
-            await base.DisposeAsync();
+            await Task.Delay(250);
         }
-        finally
-        {
-            await Issuer.DisposeAsync();
-        }
+
+        var whileDown = await NodeAsync(agent, "FetchX509SVID", ["--count", "1"]);
+        Assert.Equal("OK", whileDown.StatusName);
+        var served = Assert.Single(NodeLines.X509Svids(whileDown.Messages[0]));
+        Assert.Equal(first.Serial, served.Serial);
+        Assert.True(served.NotAfter > DateTimeOffset.UtcNow, $"the agent served an SVID that expired at {served.NotAfter:O}");
+        var files = await WriteSvidFilesAsync(served, Path.Combine(agent.Directory, "while-down"));
+        await AssertSvidFilesAsync(Path.Combine(files, "svid.pem"), Path.Combine(files, "svid.key"), spiffeId, agent.BundleFile);
+
+        await Issuer.StartAsync();
+        var (renewed, _) = await NextOtherSerialAsync(stream, first.Serial);
+
+        Assert.Equal(spiffeId, renewed.SpiffeId);
+        Assert.True(renewed.NotAfter > first.NotAfter, $"renewed NotAfter {renewed.NotAfter:O} is not after {first.NotAfter:O}");
+        var outageLog = agent.LogSince(mark);
+        Assert.DoesNotContain("Attested with", outageLog, StringComparison.Ordinal);
+
+        // While the issuer was unreachable the agent retried every sync interval, never backing off further.
+        var delays = System.Text.RegularExpressions.Regex.Matches(outageLog, @"Sync failed; retrying in (\S+):").Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.Equal(["00:00:01"], delays);
     }
 }

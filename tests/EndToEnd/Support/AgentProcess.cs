@@ -72,10 +72,16 @@ public sealed class AgentProcess : ServiceProcess, IAsyncDisposable
         var all = new SortedDictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             ["Agent:TrustBundleFile"] = agent.BundleFile,
-            ["Agent:IssuerAddress"] = issuer.AgentApiAddress,
             ["Agent:DataDirectory"] = agent.DataDirectory,
             ["WorkloadApi:SocketPath"] = agent.SocketPath,
         };
+
+        // Agent:IssuerAddresses (several replicas) replaces the single address; the agent refuses both.
+        if (settings?.Keys.Any(k => k.StartsWith("Agent:IssuerAddresses", StringComparison.OrdinalIgnoreCase)) != true)
+        {
+            all["Agent:IssuerAddress"] = issuer.AgentApiAddress;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             all[key] = value;

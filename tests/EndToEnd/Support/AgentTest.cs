@@ -20,10 +20,15 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
 
     private readonly List<AgentProcess> _agents = [];
     private readonly List<NodeWorkloadClient> _clients = [];
+    private readonly bool _ownsIssuer;
 
-    protected AgentTest(IssuerProcess issuer, ITestOutputHelper output)
+    /// <param name="issuer">The issuer the agents use.</param>
+    /// <param name="output">The test output.</param>
+    /// <param name="ownsIssuer">True when each test has an issuer of its own (one it may stop or kill): it is started before the test and disposed after it.</param>
+    protected AgentTest(IssuerProcess issuer, ITestOutputHelper output, bool ownsIssuer = false)
         : base(issuer, output)
     {
+        _ownsIssuer = ownsIssuer;
     }
 
     /// <summary>The unix:uid selector of the test process (the tests run as root).</summary>
@@ -96,7 +101,14 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
     /// (the agent learns of entries at its next sync); fails with the last answer after
     /// <see cref="PropagationTimeout"/>.
     /// </summary>
-    protected async Task<IReadOnlyList<X509SvidMessage>> WaitForSvidsAsync(AgentProcess agent, IReadOnlyCollection<string> expected, LocalUser? runAs = null)
+    protected Task<IReadOnlyList<X509SvidMessage>> WaitForSvidsAsync(AgentProcess agent, IReadOnlyCollection<string> expected, LocalUser? runAs = null) =>
+        WaitForSvidsAsync(agent, expected, _ => true, null, runAs);
+
+    /// <summary>
+    /// Like <see cref="WaitForSvidsAsync(AgentProcess, IReadOnlyCollection{string}, LocalUser?)"/>, until the
+    /// SVIDs also satisfy <paramref name="condition"/> (described by <paramref name="what"/> in a failure).
+    /// </summary>
+    protected async Task<IReadOnlyList<X509SvidMessage>> WaitForSvidsAsync(AgentProcess agent, IReadOnlyCollection<string> expected, Func<IReadOnlyList<X509SvidMessage>, bool> condition, string? what, LocalUser? runAs = null)
     {
         var deadline = DateTime.UtcNow + PropagationTimeout;
         NodeCallResult last;
@@ -106,9 +118,9 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
             if (last.Messages.Count == 1)
             {
                 var svids = NodeLines.X509Svids(last.Messages[0]);
-                if (svids.Select(s => s.SpiffeId).Order(StringComparer.Ordinal).SequenceEqual(expected.Order(StringComparer.Ordinal)))
+                if (svids.Select(s => s.SpiffeId).Order(StringComparer.Ordinal).SequenceEqual(expected.Order(StringComparer.Ordinal)) && condition(svids))
                 {
-                    Output.WriteLine($"FetchX509SVID{(runAs is null ? string.Empty : " as " + runAs.Name)} returned {string.Join(", ", expected)}");
+                    Output.WriteLine($"FetchX509SVID{(runAs is null ? string.Empty : " as " + runAs.Name)} returned {string.Join(", ", expected)}{(what is null ? string.Empty : ", " + what)}");
                     return svids;
                 }
             }
@@ -117,7 +129,25 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
         }
         while (DateTime.UtcNow < deadline);
 
-        throw new TimeoutException($"FetchX509SVID never returned exactly [{string.Join(", ", expected)}] within {PropagationTimeout}; last answer:\n{last}");
+        throw new TimeoutException($"FetchX509SVID never returned exactly [{string.Join(", ", expected)}]{(what is null ? string.Empty : " with " + what)} within {PropagationTimeout}; last answer:\n{last}");
+    }
+
+    /// <summary>Reads a watching FetchX509SVID stream of one SVID until a response carries an SVID whose serial is not <paramref name="serial"/>.</summary>
+    protected static async Task<(X509SvidMessage Svid, JsonElement Body)> NextOtherSerialAsync(NodeWorkloadClient stream, string serial, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? PropagationTimeout);
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            var line = await stream.NextAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+            Assert.True(NodeLines.IsMessage(line), $"the stream ended: {line}");
+            var body = line.GetProperty("body");
+            var svid = Assert.Single(NodeLines.X509Svids(body));
+            if (svid.Serial != serial)
+            {
+                return (svid, body);
+            }
+        }
     }
 
     /// <summary>Writes an SVID's chain, key and bundle as PEM files into a new directory and returns it.</summary>
@@ -156,8 +186,21 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
     /// <summary>Parses JSON lines of a stream body into SPIFFE IDs.</summary>
     protected static IReadOnlyList<string> Ids(JsonElement body) => [.. NodeLines.X509Svids(body).Select(s => s.SpiffeId)];
 
+    /// <summary>
+    /// Waits until <paramref name="agent"/> serves <paramref name="spiffeId"/> (and nothing else), then
+    /// starts a watching FetchX509SVID stream and returns it with the SVID of its first response.
+    /// </summary>
+    protected async Task<(NodeWorkloadClient Stream, X509SvidMessage First)> WatchSvidAsync(AgentProcess agent, string spiffeId)
+    {
+        await WaitForSvidsAsync(agent, [spiffeId]);
+        var stream = StartNode(agent, "FetchX509SVID");
+        var first = Assert.Single(NodeLines.X509Svids((await stream.NextAsync()).GetProperty("body")));
+        Output.WriteLine($"watching {spiffeId}: serial {first.Serial}, signed by {first.SignedBy}, valid until {first.NotAfter:O}");
+        return (stream, first);
+    }
+
     /// <inheritdoc />
-    public virtual Task InitializeAsync() => Task.CompletedTask;
+    public virtual Task InitializeAsync() => _ownsIssuer ? Issuer.StartAsync() : Task.CompletedTask;
 
     /// <inheritdoc />
     public virtual async Task DisposeAsync()
@@ -167,16 +210,26 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
             await client.DisposeAsync();
         }
 
-        foreach (var agent in _agents)
+        try
         {
-            try
+            foreach (var agent in _agents)
             {
-                await agent.DisposeAsync();
+                try
+                {
+                    await agent.DisposeAsync();
+                }
+                finally
+                {
+                    Output.WriteLine($"--- {agent.Name} log ({agent.Directory}) ---");
+                    Output.WriteLine(agent.Log);
+                }
             }
-            finally
+        }
+        finally
+        {
+            if (_ownsIssuer)
             {
-                Output.WriteLine($"--- {agent.Name} log ({agent.Directory}) ---");
-                Output.WriteLine(agent.Log);
+                await Issuer.DisposeAsync();
             }
         }
     }

@@ -212,6 +212,10 @@ public static class NodeLines
             Convert.FromBase64String(s.GetProperty("x509_svid").GetString()!),
             Convert.FromBase64String(s.GetProperty("x509_svid_key").GetString()!),
             Convert.FromBase64String(s.GetProperty("bundle").GetString()!)))];
+
+    /// <summary>The DER CRLs of an X509SVIDResponse or X509BundlesResponse body (its <c>crl</c> field).</summary>
+    public static IReadOnlyList<byte[]> Crls(JsonElement body) =>
+        body.TryGetProperty("crl", out var crl) ? [.. crl.EnumerateArray().Select(c => Convert.FromBase64String(c.GetString()!))] : [];
 }
 
 /// <summary>One X509SVID message: DER chain (leaf first, concatenated), PKCS#8 key, DER bundle (concatenated).</summary>
@@ -237,6 +241,27 @@ public sealed record X509SvidMessage(string SpiffeId, byte[] ChainDer, byte[] Ke
         {
             using var leaf = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Chain[0]);
             return new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
+        }
+    }
+
+    /// <summary>When the leaf became valid.</summary>
+    public DateTimeOffset NotBefore
+    {
+        get
+        {
+            using var leaf = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Chain[0]);
+            return new DateTimeOffset(leaf.NotBefore.ToUniversalTime());
+        }
+    }
+
+    /// <summary>The key id of the CA that signed the leaf (its authority key identifier, lowercase hex): the authority id <c>authority x509 show</c> prints.</summary>
+    public string SignedBy
+    {
+        get
+        {
+            using var leaf = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Chain[0]);
+            var aki = leaf.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509AuthorityKeyIdentifierExtension>().Single();
+            return Convert.ToHexStringLower(aki.KeyIdentifier!.Value.Span);
         }
     }
 }

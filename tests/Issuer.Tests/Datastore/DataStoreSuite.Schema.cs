@@ -1,6 +1,7 @@
 using System.Data.Common;
 using IdentityIssuer.Issuer.Datastore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityIssuer.Issuer.Tests.Datastore;
@@ -27,6 +28,31 @@ public abstract partial class DataStoreSuite
         var entry = await replicas[0].CreateEntryAsync(NewEntry("web", "agent", "unix:uid:1"), Ct);
         Assert.Equal(1, entry.RevisionNumber);
         Assert.NotNull(await replicas[2].GetEntryAsync(entry.Id, Ct));
+    }
+
+    [Fact]
+    public async Task Migrate_FromTheFirstSchema_KeepsTheJournalUnderThePrimaryReplica_AndStartsRevocationAtZero()
+    {
+        var connectionString = await CreateEmptyDatabaseAsync();
+        await using (var services = BuildServices(connectionString))
+        {
+            var factory = services.GetRequiredService<IDbContextFactory<IssuerDbContext>>();
+            await using var db = await factory.CreateDbContextAsync(Ct);
+            await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync("20261122000001_Initial", Ct);
+            await db.Database.ExecuteSqlRawAsync(
+                "INSERT INTO ca_authorities (id, kind, slot, status, key_id, public_data, upstream_chain, not_before, not_after, created_at) "
+                + "VALUES ('ski-old', 1, 'A', 2, 'key-old', @p0, @p1, 0, 1, 0)",
+                [new byte[] { 1 }, Array.Empty<byte>()],
+                Ct);
+        }
+
+        var store = OpenStore(connectionString);
+        await store.MigrateAsync(Ct);
+
+        var row = Assert.Single(await store.ListAuthoritiesAsync(AuthorityKind.X509, Ct));
+        Assert.Equal(("ski-old", "primary", AuthorityStatus.Active), (row.Id, row.Replica, row.Status));
+        Assert.Equal(0, await store.GetRevocationRevisionAsync(Ct));
+        Assert.Empty(await store.ListCrlsAsync(Ct));
     }
 
     /// <summary>
