@@ -71,6 +71,9 @@ public sealed class ClusteredSchedulerTests(PostgresFixture postgres) : IClassFi
         }
 
         Assert.All(events, e => Assert.Contains(e.Instance, new[] { global1.SchedulerInstanceId, global2.SchedulerInstanceId }));
+
+        // Shutdown waited for the run in progress: the last run ended.
+        Assert.Equal("end", events[^1].Kind);
     }
 
     [Fact]
