@@ -51,7 +51,7 @@ internal sealed class PrometheusExporter : IDisposable
     {
         lock (_lock)
         {
-            foreach (var instrument in _values.Keys.Where(IsObservable).ToList())
+            foreach (var instrument in _values.Keys.Where(i => i.IsObservable).ToList())
             {
                 _values[instrument].Clear();
             }
@@ -77,8 +77,6 @@ internal sealed class PrometheusExporter : IDisposable
     public void Dispose() => _listener.Dispose();
 
     private static bool IsExported(Instrument instrument) => instrument.GetType().Name != "Histogram`1";
-
-    private static bool IsObservable(Instrument instrument) => instrument.IsObservable;
 
     /// <summary>Gauges and observations replace the last value; counters and up-down counters add up.</summary>
     private static bool Replaces(Instrument instrument) => instrument.IsObservable || instrument.GetType().Name == "Gauge`1";
