@@ -174,4 +174,9 @@ public interface IDataStore
 
     /// <summary>Deletes issuance records whose SVID expired before <paramref name="notAfterBefore"/>; returns how many.</summary>
     Task<int> PruneIssuanceRecordsAsync(DateTimeOffset notAfterBefore, CancellationToken cancellationToken);
+
+    // Monitoring.
+
+    /// <summary>Counts for the expiry metrics as of <paramref name="now"/>: SVIDs expiring soon by kind, nodes by state, revoked SVIDs.</summary>
+    Task<DatastoreStatistics> GetStatisticsAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -12,6 +12,7 @@ using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Issuer.Jobs;
 using IdentityIssuer.Issuer.KeyManagement;
 using IdentityIssuer.Issuer.Ops;
+using IdentityIssuer.Issuer.Ops.Metrics;
 using IdentityIssuer.Issuer.Registration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -182,6 +183,7 @@ internal static class IssuerHost
         });
         app.UseAgentApi();
         app.MapWhen(context => context.Request.IsHttps, bundleApp => bundleApp.UseBundleEndpoint());
+        app.UseMetricsEndpoint();
         app.UseHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.UseHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.Run(context =>

@@ -12,8 +12,10 @@ internal sealed class JobsOptionsValidator : IValidateOptions<JobsOptions>
         AtLeast(errors, nameof(JobsOptions.RotationCheckInterval), options.RotationCheckInterval, TimeSpan.FromSeconds(1));
         AtLeast(errors, nameof(JobsOptions.CrlRefreshInterval), options.CrlRefreshInterval, TimeSpan.FromSeconds(1));
         AtLeast(errors, nameof(JobsOptions.PruneInterval), options.PruneInterval, TimeSpan.FromSeconds(1));
+        AtLeast(errors, nameof(JobsOptions.ExpiryScanInterval), options.ExpiryScanInterval, TimeSpan.FromSeconds(1));
         AtLeast(errors, nameof(JobsOptions.IssuanceRetention), options.IssuanceRetention, TimeSpan.Zero);
         AtLeast(errors, nameof(JobsOptions.AttestedNodeRetention), options.AttestedNodeRetention, TimeSpan.Zero);
+        AtLeast(errors, nameof(JobsOptions.AuthorityRetention), options.AuthorityRetention, TimeSpan.Zero);
         if (options.TombstoneRetentionRevisions < 0)
         {
             errors.Add($"{JobsOptions.SectionName}:{nameof(JobsOptions.TombstoneRetentionRevisions)} must be 0 or more (got {options.TombstoneRetentionRevisions})");

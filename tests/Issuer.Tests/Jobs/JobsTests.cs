@@ -32,11 +32,11 @@ public sealed class JobsTests
         var store = issuer.Store;
         await store.CreateJoinTokenAsync(new JoinToken("expired", now.AddMinutes(-1), now.AddHours(-1)), Ct);
         await store.CreateJoinTokenAsync(new JoinToken("live", now.AddMinutes(10), now), Ct);
-        await store.AddIssuanceRecordsAsync([Record("old", now.AddDays(-1).AddSeconds(-1)), Record("audit", now.AddHours(-23)), Record("live", now.AddHours(1))], Ct);
-        await store.UpsertAttestedNodeAsync(Node("gone", now.AddHours(-3)), Ct);
-        await store.UpsertAttestedNodeAsync(Node("banned", now.AddHours(-3)), Ct);
+        await store.AddIssuanceRecordsAsync([TestRows.Record("old", now.AddDays(-1).AddSeconds(-1)), TestRows.Record("audit", now.AddHours(-23)), TestRows.Record("live", now.AddHours(1))], Ct);
+        await store.UpsertAttestedNodeAsync(TestRows.Node("gone", now.AddHours(-3)), Ct);
+        await store.UpsertAttestedNodeAsync(TestRows.Node("banned", now.AddHours(-3)), Ct);
         await store.SetAttestedNodeBannedAsync("spiffe://example.org/agent/banned", banned: true, Ct);
-        await store.UpsertAttestedNodeAsync(Node("recent", now.AddHours(-1)), Ct);
+        await store.UpsertAttestedNodeAsync(TestRows.Node("recent", now.AddHours(-1)), Ct);
         var first = await store.CreateEntryAsync(Entry("first"), Ct);
         var second = await store.CreateEntryAsync(Entry("second"), Ct);
         await store.DeleteEntryAsync(first.Id, Ct);
@@ -93,10 +93,12 @@ public sealed class JobsTests
             IssuanceRetention = TimeSpan.FromHours(-1),
             AttestedNodeRetention = TimeSpan.FromHours(-1),
             TombstoneRetentionRevisions = -1,
+            ExpiryScanInterval = TimeSpan.FromMilliseconds(500),
+            AuthorityRetention = TimeSpan.FromHours(-1),
         });
 
         Assert.True(result.Failed);
-        foreach (var key in new[] { "RotationCheckInterval", "PruneInterval", "IssuanceRetention", "AttestedNodeRetention", "TombstoneRetentionRevisions" })
+        foreach (var key in new[] { "RotationCheckInterval", "PruneInterval", "IssuanceRetention", "AttestedNodeRetention", "TombstoneRetentionRevisions", "ExpiryScanInterval", "AuthorityRetention" })
         {
             Assert.Contains("Jobs:" + key, result.FailureMessage, StringComparison.Ordinal);
         }
@@ -132,7 +134,7 @@ public sealed class JobsTests
             await app.StartAsync();
             try
             {
-                var scheduler = await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+                var scheduler = await app.Services.GetRequiredKeyedService<ISchedulerFactory>(IssuerSchedulers.Local).GetScheduler();
                 var trigger = new TriggerKey("ca-rotation");
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 while ((await scheduler.GetTrigger(trigger))?.PreviousFireTimeUtc is null)
@@ -140,7 +142,9 @@ public sealed class JobsTests
                     await Task.Delay(100, timeout.Token);
                 }
 
-                Assert.NotNull(await scheduler.GetTrigger(new TriggerKey("prune")));
+                var global = await app.Services.GetRequiredKeyedService<ISchedulerFactory>(IssuerSchedulers.Global).GetScheduler();
+                Assert.NotNull(await global.GetTrigger(new TriggerKey("prune")));
+                Assert.NotNull(await global.GetTrigger(new TriggerKey("expiry-scan")));
             }
             finally
             {
@@ -153,26 +157,6 @@ public sealed class JobsTests
             Directory.Delete(directory, recursive: true);
         }
     }
-
-    private static IssuanceRecord Record(string serial, DateTimeOffset notAfter) => new()
-    {
-        Serial = serial,
-        Kind = SvidKind.X509,
-        SpiffeId = "spiffe://example.org/web",
-        Caller = "test",
-        NotBefore = notAfter.AddHours(-1),
-        NotAfter = notAfter,
-        KeyType = "ec-p256",
-        SigningAuthority = "ski",
-    };
-
-    private static AttestedNode Node(string name, DateTimeOffset notAfter) => new()
-    {
-        SpiffeId = "spiffe://example.org/agent/" + name,
-        AttestationType = "join_token",
-        CertificateSerial = "01",
-        CertificateNotAfter = notAfter,
-    };
 
     private static RegistrationEntry Entry(string name) => new()
     {

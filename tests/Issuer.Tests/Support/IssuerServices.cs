@@ -2,6 +2,7 @@ using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Issuer.Hosting;
 using IdentityIssuer.Issuer.Jobs;
+using IdentityIssuer.Issuer.Ops.Metrics;
 using IdentityIssuer.Issuer.Registration;
 using IdentityIssuer.Tests.Common.Time;
 using Microsoft.Extensions.Configuration;
@@ -43,6 +44,13 @@ internal sealed class IssuerServices : IAsyncDisposable
 
     public TrustBundleService Bundles => Provider.GetRequiredService<TrustBundleService>();
 
+    /// <summary>The Prometheus text the ops listener would serve now.</summary>
+    public string ScrapeMetrics() => Provider.GetRequiredService<PrometheusExporter>().Scrape();
+
+    /// <summary>A job built as the scheduler builds it, to run once by hand.</summary>
+    public TJob Job<TJob>()
+        where TJob : IssuerJob => ActivatorUtilities.CreateInstance<TJob>(Provider);
+
     /// <summary>Starts the services; <paramref name="settings"/> override the defaults (memory keys, SQLite in a temp dir). A given directory is left in place on dispose.</summary>
     public static async Task<IssuerServices> StartAsync(IDictionary<string, string?>? settings = null, string? directory = null, FakeClock? clock = null)
     {
@@ -67,6 +75,7 @@ internal sealed class IssuerServices : IAsyncDisposable
         services.AddSingleton<TimeProvider>(clock);
         services.AddIssuerServices(configuration);
         services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.SectionName));
+        services.AddIssuerMetrics();
         var provider = services.BuildServiceProvider();
         var started = new IssuerServices(provider, directory, clock, owns);
         await started.Store.MigrateAsync(CancellationToken.None);

@@ -1,0 +1,150 @@
+using System.Diagnostics.Metrics;
+using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Jobs;
+using IdentityIssuer.Issuer.Ops.Metrics;
+using IdentityIssuer.Issuer.Tests.Support;
+using IdentityIssuer.Tests.Common.Metrics;
+using IdentityIssuer.Tests.Common.Time;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IdentityIssuer.Issuer.Tests.Jobs;
+
+/// <summary>The expiry scan feeds the metrics; the Prometheus text is valid and says what the datastore holds, on a fake clock.</summary>
+public sealed class MetricsTests
+{
+    private static CancellationToken Ct => CancellationToken.None;
+
+    /// <summary>The datastore keeps milliseconds: a clock on a whole second makes expected values exact.</summary>
+    private static Task<IssuerServices> StartAsync(Dictionary<string, string?>? settings = null) =>
+        IssuerServices.StartAsync(settings, clock: new FakeClock(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds())));
+
+    [Fact]
+    public async Task AfterAScan_AuthorityExpiryGauge_CountsDownWithTheClock()
+    {
+        await using var issuer = await StartAsync();
+        var now = issuer.Clock.GetUtcNow();
+        await issuer.Store.UpsertAuthorityAsync(new CaAuthority
+        {
+            Id = "r2-ca",
+            Kind = AuthorityKind.X509,
+            Slot = "A",
+            Status = AuthorityStatus.Active,
+            KeyId = "x509-ca-A-1-00000000",
+            PublicData = [1],
+            NotBefore = now.AddHours(-1),
+            NotAfter = now.AddSeconds(3600),
+            CreatedAt = now.AddHours(-1),
+            Replica = "r2",
+        }, Ct);
+
+        await issuer.Job<ExpiryScanJob>().RunOnceAsync(Ct);
+        var first = PrometheusText.Parse(issuer.ScrapeMetrics());
+        issuer.Clock.Advance(TimeSpan.FromSeconds(25));
+        var later = PrometheusText.Parse(issuer.ScrapeMetrics());
+
+        Assert.Equal(3600, PrometheusText.Value(first, "identity_issuer_authority_expiry_seconds", ("replica", "r2"), ("kind", "x509"), ("status", "active")));
+        Assert.Equal(3575, PrometheusText.Value(later, "identity_issuer_authority_expiry_seconds", ("replica", "r2"), ("kind", "x509"), ("status", "active")));
+        var own = issuer.Ca.ActiveJwt.Record;
+        Assert.Equal((own.NotAfter - now).TotalSeconds, PrometheusText.Value(first, "identity_issuer_authority_expiry_seconds", ("replica", "primary"), ("kind", "jwt"), ("authority", own.Id)));
+        Assert.Equal(2, PrometheusText.Value(first, "identity_issuer_authorities", ("kind", "x509"), ("status", "active")));
+        Assert.Equal(0, PrometheusText.Value(first, "identity_issuer_authorities", ("kind", "x509"), ("status", "old")));
+        Assert.Equal(1, PrometheusText.Value(first, "identity_issuer_job_runs_total", ("job", "expiry-scan")));
+        Assert.Equal(0, PrometheusText.Value(first, "identity_issuer_job_failures_total", ("job", "expiry-scan")));
+        Assert.Equal(now.ToUnixTimeMilliseconds() / 1000.0, PrometheusText.Value(first, "identity_issuer_expiry_scan_timestamp_seconds"));
+    }
+
+    [Fact]
+    public async Task AfterAScan_CountsExpiringSvidsAgentsRevocationsAndCrls()
+    {
+        await using var issuer = await StartAsync();
+        var store = issuer.Store;
+        var now = issuer.Clock.GetUtcNow();
+        await store.AddIssuanceRecordsAsync(
+        [
+            TestRows.Record("a", now.AddMinutes(30), SvidKind.X509),
+            TestRows.Record("b", now.AddHours(5), SvidKind.X509),
+            TestRows.Record("c", now.AddDays(2), SvidKind.X509),
+            TestRows.Record("d", now.AddMinutes(-1), SvidKind.X509),
+            TestRows.Record("e", now.AddMinutes(5), SvidKind.Jwt),
+        ], Ct);
+        await store.UpsertAttestedNodeAsync(TestRows.Node("active", now.AddHours(1)), Ct);
+        await store.UpsertAttestedNodeAsync(TestRows.Node("expired", now.AddHours(-1)), Ct);
+        await store.UpsertAttestedNodeAsync(TestRows.Node("banned", now.AddHours(1)), Ct);
+        await store.SetAttestedNodeBannedAsync("spiffe://example.org/agent/banned", banned: true, Ct);
+        await store.RevokeSvidsAsync([new RevokedSvid { AuthorityId = issuer.Ca.ActiveX509.Id, Serial = "a", SpiffeId = "spiffe://example.org/web", Caller = "test", NotAfter = now.AddMinutes(30) }], Ct);
+        await store.SaveCrlAsync(new StoredCrl { AuthorityId = issuer.Ca.ActiveX509.Id, CrlNumber = 1, Der = [1], ThisUpdate = now, NextUpdate = now.AddMinutes(10) }, Ct);
+
+        await issuer.Job<ExpiryScanJob>().RunOnceAsync(Ct);
+        var samples = PrometheusText.Parse(issuer.ScrapeMetrics());
+
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_svids_expiring", ("kind", "x509"), ("within", "1h")));
+        Assert.Equal(2, PrometheusText.Value(samples, "identity_issuer_svids_expiring", ("kind", "x509"), ("within", "24h")));
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_svids_expiring", ("kind", "jwt"), ("within", "1h")));
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_agents", ("state", "active")));
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_agents", ("state", "expired")));
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_agents", ("state", "banned")));
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_revoked_svids"));
+        Assert.Equal(600, PrometheusText.Value(samples, "identity_issuer_crl_next_update_seconds", ("authority", issuer.Ca.ActiveX509.Id), ("replica", "primary")));
+    }
+
+    [Fact]
+    public async Task WhenTheLastScanIsOlderThanThreeIntervals_ExpiryGaugesAreLeftOut()
+    {
+        await using var issuer = await StartAsync(new Dictionary<string, string?> { ["Jobs:ExpiryScanInterval"] = "00:00:30" });
+        await issuer.Job<ExpiryScanJob>().RunOnceAsync(Ct);
+
+        issuer.Clock.Advance(TimeSpan.FromSeconds(91));
+        var samples = PrometheusText.Parse(issuer.ScrapeMetrics());
+
+        Assert.DoesNotContain(samples, s => s.Name is "identity_issuer_authority_expiry_seconds" or "identity_issuer_authorities" or "identity_issuer_agents");
+        Assert.Single(samples, s => s.Name == "identity_issuer_expiry_scan_timestamp_seconds");
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_job_runs_total", ("job", "expiry-scan")));
+    }
+
+    [Fact]
+    public async Task AFailedRun_IsCountedAsARunAndAFailure_AndLeavesTheLastSuccessAlone()
+    {
+        await using var issuer = await StartAsync();
+        var metrics = issuer.Provider.GetRequiredService<IssuerMetrics>();
+        metrics.JobSucceeded("prune");
+        issuer.Clock.Advance(TimeSpan.FromMinutes(1));
+        metrics.JobFailed("prune");
+
+        var samples = PrometheusText.Parse(issuer.ScrapeMetrics());
+
+        Assert.Equal(2, PrometheusText.Value(samples, "identity_issuer_job_runs_total", ("job", "prune")));
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_job_failures_total", ("job", "prune")));
+        Assert.Equal(issuer.Clock.GetUtcNow().AddMinutes(-1).ToUnixTimeMilliseconds() / 1000.0, PrometheusText.Value(samples, "identity_issuer_job_last_success_timestamp_seconds", ("job", "prune")));
+    }
+
+    [Fact]
+    public async Task Text_EscapesLabelValuesAndHelp_AndIsValidPrometheusFormat()
+    {
+        await using var issuer = await StartAsync();
+        _ = issuer.Provider.GetRequiredService<IssuerMetrics>();
+        var meter = issuer.Provider.GetRequiredService<IMeterFactory>().Create(IssuerMetrics.MeterName);
+        var counter = meter.CreateCounter<long>("identity_issuer_test_events", description: "Line one\nback\\slash");
+        counter.Add(2, new KeyValuePair<string, object?>("value", "quote\" back\\ newline\n"));
+        counter.Add(3, new KeyValuePair<string, object?>("value", "quote\" back\\ newline\n"));
+        await issuer.Job<ExpiryScanJob>().RunOnceAsync(Ct);
+
+        var text = issuer.ScrapeMetrics();
+        var samples = PrometheusText.Parse(text);
+
+        Assert.Contains("# HELP identity_issuer_test_events_total Line one\\nback\\\\slash\n", text, StringComparison.Ordinal);
+        Assert.Equal(5, PrometheusText.Value(samples, "identity_issuer_test_events_total", ("value", "quote\" back\\ newline\n")));
+        Assert.All(samples, s => Assert.StartsWith("identity_issuer_", s.Name, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TwoHostsInOneProcess_EachExportOnlyTheirOwnMeasurements()
+    {
+        await using var first = await StartAsync();
+        await using var second = await StartAsync();
+        first.Provider.GetRequiredService<IssuerMetrics>().JobSucceeded("prune");
+
+        Assert.Equal(1, PrometheusText.Value(PrometheusText.Parse(first.ScrapeMetrics()), "identity_issuer_job_runs_total", ("job", "prune")));
+        Assert.DoesNotContain(PrometheusText.Parse(second.ScrapeMetrics()), s => s.Name == "identity_issuer_job_runs_total");
+    }
+
+}
