@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
+using IdentityIssuer.Spiffe.X509;
+
 namespace IdentityIssuer.Agent.Revocation;
 
 /// <summary>
@@ -53,18 +55,19 @@ internal sealed class CrlSet
                 continue;
             }
 
+            var keyId = crl.AuthorityKeyId is { } aki ? Convert.ToHexStringLower(aki) : null;
             var named = authorities.Where(crl.NamesIssuer).ToList();
             var signer = named.FirstOrDefault(crl.IsSignedBy);
             if (signer is null)
             {
                 rejected.Add(named.Count == 0
-                    ? $"CRL {i} of '{crl.Issuer.Name}' (key id {crl.AuthorityKeyId ?? "none"}) names no CA in the trust bundle"
-                    : $"CRL {i} of '{crl.Issuer.Name}' (key id {crl.AuthorityKeyId ?? "none"}) does not verify with that CA's key");
+                    ? $"CRL {i} of '{crl.Issuer.Name}' (key id {keyId ?? "none"}) names no CA in the trust bundle"
+                    : $"CRL {i} of '{crl.Issuer.Name}' (key id {keyId ?? "none"}) does not verify with that CA's key");
                 continue;
             }
 
             kept.Add(ders[i]);
-            var authorityId = KeyIdentifiers.AuthorityId(signer) ?? crl.AuthorityKeyId;
+            var authorityId = KeyIdentifiers.AuthorityId(signer) ?? keyId;
             if (authorityId is not null)
             {
                 revoked[authorityId] = revoked.TryGetValue(authorityId, out var earlier)

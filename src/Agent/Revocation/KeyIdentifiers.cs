@@ -25,9 +25,5 @@ internal static class KeyIdentifiers
     }
 
     /// <summary>The serial number in lowercase hex, as its DER integer bytes (the form CRL entries are compared in).</summary>
-    public static string Serial(X509Certificate2 certificate)
-    {
-        ArgumentNullException.ThrowIfNull(certificate);
-        return Convert.ToHexStringLower(certificate.SerialNumberBytes.Span);
-    }
+    public static string Serial(X509Certificate2 certificate) => Spiffe.X509.CertificateRevocationList.SerialKey(certificate);
 }

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
+using IdentityIssuer.Spiffe.X509;
+
 namespace IdentityIssuer.Gateway.Identity;
 
 /// <summary>
@@ -11,10 +13,10 @@ namespace IdentityIssuer.Gateway.Identity;
 /// </summary>
 public sealed class RevocationSet
 {
-    private readonly IReadOnlyList<RevocationList> _lists;
+    private readonly IReadOnlyList<CertificateRevocationList> _lists;
     private readonly ConcurrentDictionary<(int List, string Ca), bool> _verified = new();
 
-    private RevocationSet(IReadOnlyList<RevocationList> lists, IReadOnlyList<string> unparseable)
+    private RevocationSet(IReadOnlyList<CertificateRevocationList> lists, IReadOnlyList<string> unparseable)
     {
         _lists = lists;
         Unparseable = unparseable;
@@ -32,14 +34,14 @@ public sealed class RevocationSet
     public static RevocationSet Parse(IEnumerable<byte[]> crls)
     {
         ArgumentNullException.ThrowIfNull(crls);
-        var lists = new List<RevocationList>();
+        var lists = new List<CertificateRevocationList>();
         var unparseable = new List<string>();
         var index = 0;
         foreach (var der in crls)
         {
             try
             {
-                lists.Add(RevocationList.Parse(der));
+                lists.Add(CertificateRevocationList.Parse(der));
             }
             catch (CryptographicException ex)
             {
