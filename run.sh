@@ -68,8 +68,9 @@ if running "$agent_pid"; then
   echo "The agent is already running (pid $(cat "$agent_pid"))."
 else
   token_args=()
-  if [ ! -f "$data/agent/agent-svid.pem" ]; then
-    # First start: a single-use join token, and the issuer's bundle to authenticate it.
+  if ! openssl x509 -checkend 30 -noout -in "$data/agent/agent-svid.pem" >/dev/null 2>&1; then
+    # First start, or the saved agent SVID has expired since the last run: a single-use join token
+    # (a new agent ID), and the issuer's bundle to authenticate it.
     token_json=$(identity-issuer token generate --ttl 10m --output json)
     token_args=(--join-token "$(echo "$token_json" | json '["token"]')")
     echo "$token_json" | json '["agentId"]' >"$data/agent-id"
@@ -87,11 +88,17 @@ fi
 agent_id=$(cat "$data/agent-id")
 echo "Agent is running as $agent_id"
 
-register() { # ID [extra entry flags...]: create the entry for this uid under the agent unless it exists
+register() { # ID [extra entry flags...]: create the entry for this uid under the agent, or move it to a new agent ID
   local id="$1"; shift
-  if [ -z "$(identity-issuer entry list --spiffe-id "$id" --output json | json '["entries"]' | tr -d '[]')" ]; then
+  local existing
+  existing=$(identity-issuer entry list --spiffe-id "$id" --output json | json '["entries"]' | python3 -c \
+    "import sys,ast; e=ast.literal_eval(sys.stdin.read()); print(e[0]['id'], e[0]['parentId']) if e else None" | grep -v '^None$' || true)
+  if [ -z "$existing" ]; then
     identity-issuer entry create --spiffe-id "$id" --parent-id "$agent_id" --selector "unix:uid:$(id -u)" "$@" >/dev/null
     echo "Registered $id for processes of uid $(id -u)"
+  elif [ "${existing#* }" != "$agent_id" ]; then
+    identity-issuer entry update --id "${existing%% *}" --parent-id "$agent_id" >/dev/null
+    echo "Moved $id to agent $agent_id"
   fi
 }
 register "$workload_id"
