@@ -14,8 +14,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+
+using IdentityIssuer.Shared;
 
 namespace IdentityIssuer.Agent.Hosting;
 
@@ -43,23 +44,7 @@ internal static class AgentHost
 
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
-        builder.Services.AddLogging(logging =>
-        {
-            logging.SetMinimumLevel(LogLevel.Information);
-            logging.AddFilter("Microsoft", LogLevel.Warning);
-            logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-            logging.AddConfiguration(configuration.GetSection("Logging"));
-            logging.AddConsole();
-        });
-        // Without a formatter name the console logger falls back to its legacy options and ignores the
-        // formatter settings below; "simple" is the default, and Logging:Console:FormatterName still wins.
-        builder.Services.PostConfigure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
-        builder.Services.Configure<SimpleConsoleFormatterOptions>(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+        builder.Services.AddServiceConsoleLogging(configuration);
 
         var services = builder.Services;
         services.AddOptions<AgentOptions>().Bind(builder.Configuration.GetSection(AgentOptions.SectionName)).ValidateOnStart();

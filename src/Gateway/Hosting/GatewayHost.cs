@@ -13,7 +13,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
+
+using IdentityIssuer.Shared;
 
 namespace IdentityIssuer.Gateway.Hosting;
 
@@ -67,7 +68,7 @@ internal static class GatewayHost
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
-        ConfigureLogging(builder.Services, configuration);
+        builder.Services.AddServiceConsoleLogging(configuration);
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
@@ -127,25 +128,6 @@ internal static class GatewayHost
         var handler = app.Services.GetRequiredService<GatewayHandler>();
         app.Run(handler.InvokeAsync);
         return app;
-    }
-
-    private static void ConfigureLogging(IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddLogging(logging =>
-        {
-            logging.SetMinimumLevel(LogLevel.Information);
-            logging.AddFilter("Microsoft", LogLevel.Warning);
-            logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-            logging.AddConfiguration(configuration.GetSection("Logging"));
-            logging.AddConsole();
-        });
-        services.PostConfigure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
-        services.Configure<SimpleConsoleFormatterOptions>(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
     }
 }
 

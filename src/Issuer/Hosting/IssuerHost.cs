@@ -24,8 +24,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+
+using IdentityIssuer.Shared;
 
 namespace IdentityIssuer.Issuer.Hosting;
 
@@ -36,41 +37,10 @@ internal static class IssuerHost
     public const string EnvironmentPrefix = "IDENTITY_ISSUER_";
 
     /// <summary>Reads configuration: the JSON file, then environment variables, then command-line overrides.</summary>
-    public static IConfigurationRoot LoadConfiguration(string? configFile, IReadOnlyList<string> overrides)
-    {
-        var builder = new ConfigurationBuilder();
-        var written = new ConfigurationBuilder();
-        if (!string.IsNullOrEmpty(configFile))
-        {
-            var full = Path.GetFullPath(configFile);
-            if (!File.Exists(full))
-            {
-                throw new ConfigurationException($"configuration file '{configFile}' does not exist");
-            }
-
-            builder.AddJsonFile(full, optional: false, reloadOnChange: false);
-            written.AddJsonFile(full, optional: false, reloadOnChange: false);
-        }
-
-        builder.AddEnvironmentVariables(EnvironmentPrefix);
-        builder.AddCommandLine([.. overrides]);
-        written.AddCommandLine([.. overrides]);
-        try
-        {
-            // Only what the operator wrote is checked for misspelt keys: the environment also holds
-            // variables with our prefix that are not settings (the admin socket, the key encryption key).
-            ConfigurationKeyChecker.ThrowOnUnknownKeys(written.Build());
-            return builder.Build();
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new ConfigurationException($"configuration file '{configFile}' is not valid JSON: {ex.InnerException?.Message ?? ex.Message}", ex);
-        }
-        catch (FormatException ex)
-        {
-            throw new ConfigurationException($"configuration could not be read: {ex.Message}", ex);
-        }
-    }
+    public static IConfigurationRoot LoadConfiguration(string? configFile, IReadOnlyList<string> overrides) =>
+        // Only what the operator wrote is checked for misspelt keys: the environment also holds
+        // variables with our prefix that are not settings (the admin socket, the key encryption key).
+        LayeredConfiguration.Load(configFile, overrides, EnvironmentPrefix, ConfigurationKeyChecker.ThrowOnUnknownKeys, (message, inner) => inner is null ? new ConfigurationException(message) : new ConfigurationException(message, inner));
 
     /// <summary>Registers every issuer service; shared by the web host and by the migrate command.</summary>
     public static IssuerOptions AddIssuerServices(this IServiceCollection services, IConfiguration configuration)
@@ -111,32 +81,7 @@ internal static class IssuerHost
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
-        builder.Services.AddLogging(logging =>
-        {
-            // Quiet framework chatter by default; the Logging section overrides any of these.
-            logging.SetMinimumLevel(LogLevel.Information);
-            logging.AddFilter("Microsoft", LogLevel.Warning);
-            logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-            logging.AddFilter("Quartz", LogLevel.Warning);
-            logging.AddConfiguration(configuration.GetSection("Logging"));
-
-            // One line per event by default; "Logging:Console:FormatterName": "json" gives structured JSON lines.
-            logging.AddConsole();
-        });
-        // Without a formatter name the console logger falls back to its legacy options and ignores the
-        // formatter settings below; "simple" is the default, and Logging:Console:FormatterName still wins.
-        builder.Services.PostConfigure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
-        builder.Services.Configure<SimpleConsoleFormatterOptions>(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
-        builder.Services.Configure<JsonConsoleFormatterOptions>(o =>
-        {
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            o.UseUtcTimestamp = true;
-        });
+        builder.Services.AddServiceConsoleLogging(configuration, "Quartz");
         var issuer = builder.Services.AddIssuerServices(configuration);
         builder.Services.AddHostedService<IssuerStartup>();
 
