@@ -1,25 +1,15 @@
 using IdentityIssuer.Agent.Cache;
 using IdentityIssuer.Agent.Hosting;
+using IdentityIssuer.Tests.Common;
 
 namespace IdentityIssuer.Agent.Tests.Hosting;
 
 public sealed class AgentConfigurationTests
 {
-    private static string RepositoryRoot()
-    {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "IdentityIssuer.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
-        }
-
-        return root;
-    }
-
     [Fact]
     public void SampleConfiguration_InDeploy_LoadsAndNamesItsSink()
     {
-        var configuration = AgentHost.LoadConfiguration(Path.Combine(RepositoryRoot(), "deploy", "agent.sample.json"), []);
+        var configuration = AgentHost.LoadConfiguration(Path.Combine(RepositoryPaths.Root, "deploy", "agent.sample.json"), []);
 
         Assert.Equal("join_token", configuration["Agent:NodeAttestor"]);
         Assert.Equal("spiffe://example.org/nginx", configuration["Sinks:0:SpiffeId"]);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using IdentityIssuer.Agent.Tests.Support;
+using IdentityIssuer.Tests.Common.Node;
 using IdentityIssuer.Spiffe.X509;
 using IdentityIssuer.Tests.Common.Certificates;
 
@@ -20,12 +21,12 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
 
         foreach (var method in new[] { "FetchX509SVID", "FetchJWTBundles" })
         {
-            var status = Status(await NodeClient.RunAsync(Server.SocketPath, method, ["--no-header"]));
+            var status = Status(await RunNodeAsync(Server.SocketPath, method, ["--no-header"]));
             Assert.Equal("INVALID_ARGUMENT", status.GetProperty("name").GetString());
             Assert.Equal("security header missing from request", status.GetProperty("details").GetString());
         }
 
-        var jwt = Status(await NodeClient.RunAsync(Server.SocketPath, "FetchJWTSVID", ["--no-header", "aud"]));
+        var jwt = Status(await RunNodeAsync(Server.SocketPath, "FetchJWTSVID", ["--no-header", "aud"]));
         Assert.Equal("INVALID_ARGUMENT", jwt.GetProperty("name").GetString());
     }
 
@@ -34,7 +35,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
     {
         Server.Cache.Publish(Td.MintSvid("e1", "/other", ["unix:uid:4242"]));
 
-        var status = Status(await NodeClient.RunAsync(Server.SocketPath, "FetchX509SVID"));
+        var status = Status(await RunNodeAsync(Server.SocketPath, "FetchX509SVID"));
 
         Assert.Equal("PERMISSION_DENIED", status.GetProperty("name").GetString());
         Assert.Equal("no identity issued", status.GetProperty("details").GetString());
@@ -47,7 +48,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
         Server.Cache.ForeignX509Bundles["spiffe://other.org"] = foreign.RawData;
         Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector], hint: "internal"));
 
-        await using var client = NodeClient.Start(Server.SocketPath, "FetchX509SVID", ["--count", "1"]);
+        await using var client = NodeWorkloadClient.Start(Server.SocketPath, "FetchX509SVID", ["--count", "1"]);
         var body = Message(await client.NextAsync());
 
         var svids = body.GetProperty("svids");
@@ -89,7 +90,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
             Td.MintSvid("parent", "/parent", [UidSelector]),
             Td.MintSvid("child", "/nobody", [$"unix:uid:{nobody}"]));
 
-        var lines = await NodeClient.RunAsync(Server.SocketPath, "FetchX509SVID", ["--count", "1"], runAsUser: "nobody");
+        var lines = await RunNodeAsync(Server.SocketPath, "FetchX509SVID", ["--count", "1"], runAs: LocalUser.Named("nobody"));
 
         var ids = Message(lines[0]).GetProperty("svids").EnumerateArray().Select(s => s.GetProperty("spiffe_id").GetString()!).ToArray();
         Assert.Equal(["spiffe://example.org/nobody"], ids);
@@ -101,7 +102,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
     {
         var first = Td.MintSvid("e1", "/web", [UidSelector]);
         Server.Cache.Publish(first);
-        await using var client = NodeClient.Start(Server.SocketPath, "FetchX509SVID", ["--count", "2"]);
+        await using var client = NodeWorkloadClient.Start(Server.SocketPath, "FetchX509SVID", ["--count", "2"]);
         var before = Bytes(Message(await client.NextAsync()).GetProperty("svids")[0], "x509_svid");
         Assert.Equal(first.ChainDer, before);
 
@@ -118,7 +119,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
     public async Task FetchX509Svid_WhenTheIdentityIsRemoved_EndsWithPermissionDenied()
     {
         Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
-        await using var client = NodeClient.Start(Server.SocketPath, "FetchX509SVID");
+        await using var client = NodeWorkloadClient.Start(Server.SocketPath, "FetchX509SVID");
         Message(await client.NextAsync());
 
         Server.Cache.Publish(Td.MintSvid("e2", "/other", ["unix:uid:4242"]));
@@ -138,7 +139,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
             Td.MintSvid("old", "/old", [UidSelector], hint: "external", entryCreatedAt: old),
             Td.MintSvid("b", "/b", [UidSelector]));
 
-        var lines = await NodeClient.RunAsync(Server.SocketPath, "FetchX509SVID", ["--count", "1"]);
+        var lines = await RunNodeAsync(Server.SocketPath, "FetchX509SVID", ["--count", "1"]);
 
         var ids = Message(lines[0]).GetProperty("svids").EnumerateArray().Select(s => s.GetProperty("spiffe_id").GetString()!).ToArray();
         Assert.Equal(["spiffe://example.org/a", "spiffe://example.org/old", "spiffe://example.org/b"], ids);
@@ -147,7 +148,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
     [Fact]
     public async Task FetchX509Svid_BeforeTheFirstSync_IsUnavailable()
     {
-        var status = Status(await NodeClient.RunAsync(Server.SocketPath, "FetchX509SVID"));
+        var status = Status(await RunNodeAsync(Server.SocketPath, "FetchX509SVID"));
 
         Assert.Equal("UNAVAILABLE", status.GetProperty("name").GetString());
     }
@@ -156,7 +157,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
     public async Task FetchX509Svid_WhenTheServerStops_EndsWithUnavailable()
     {
         Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
-        await using var client = NodeClient.Start(Server.SocketPath, "FetchX509SVID");
+        await using var client = NodeWorkloadClient.Start(Server.SocketPath, "FetchX509SVID");
         Message(await client.NextAsync());
 
         await Server.StopAsync();
@@ -170,20 +171,20 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
     {
         Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector], hint: "internal"));
 
-        var fetched = Message((await NodeClient.RunAsync(Server.SocketPath, "FetchJWTSVID", ["tool-api"]))[0]);
+        var fetched = Message((await RunNodeAsync(Server.SocketPath, "FetchJWTSVID", ["tool-api"]))[0]);
         var svid = Assert.Single(fetched.GetProperty("svids").EnumerateArray());
         Assert.Equal("spiffe://example.org/web", svid.GetProperty("spiffe_id").GetString());
         Assert.Equal("internal", svid.GetProperty("hint").GetString());
         var token = svid.GetProperty("svid").GetString()!;
 
-        var validated = Message((await NodeClient.RunAsync(Server.SocketPath, "ValidateJWTSVID", ["tool-api", token]))[0]);
+        var validated = Message((await RunNodeAsync(Server.SocketPath, "ValidateJWTSVID", ["tool-api", token]))[0]);
         Assert.Equal("spiffe://example.org/web", validated.GetProperty("spiffe_id").GetString());
         var claims = validated.GetProperty("claims");
         Assert.Equal("spiffe://example.org/web", claims.GetProperty("sub").GetString());
         Assert.Equal("tool-api", claims.GetProperty("aud")[0].GetString());
         Assert.Equal(JsonValueKind.Number, claims.GetProperty("exp").ValueKind);
 
-        var wrongAudience = Status(await NodeClient.RunAsync(Server.SocketPath, "ValidateJWTSVID", ["another-api", token]));
+        var wrongAudience = Status(await RunNodeAsync(Server.SocketPath, "ValidateJWTSVID", ["another-api", token]));
         Assert.Equal("INVALID_ARGUMENT", wrongAudience.GetProperty("name").GetString());
         Assert.Contains("does not include any expected audience", wrongAudience.GetProperty("details").GetString(), StringComparison.Ordinal);
     }
@@ -199,7 +200,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
     {
         Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
 
-        var status = Status(await NodeClient.RunAsync(Server.SocketPath, method, args));
+        var status = Status(await RunNodeAsync(Server.SocketPath, method, args));
 
         Assert.Equal(code, status.GetProperty("name").GetString());
         Assert.StartsWith(details, status.GetProperty("details").GetString(), StringComparison.Ordinal);
@@ -211,7 +212,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
         Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
         Server.Cache.IssuerUnreachable = true;
 
-        var status = Status(await NodeClient.RunAsync(Server.SocketPath, "FetchJWTSVID", ["aud"]));
+        var status = Status(await RunNodeAsync(Server.SocketPath, "FetchJWTSVID", ["aud"]));
 
         Assert.Equal("UNAVAILABLE", status.GetProperty("name").GetString());
         Assert.StartsWith("could not fetch JWT-SVID", status.GetProperty("details").GetString(), StringComparison.Ordinal);
@@ -222,11 +223,11 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
     {
         Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
 
-        var x509 = Message((await NodeClient.RunAsync(Server.SocketPath, "FetchX509Bundles", ["--count", "1"]))[0]);
+        var x509 = Message((await RunNodeAsync(Server.SocketPath, "FetchX509Bundles", ["--count", "1"]))[0]);
         var x509Bundles = x509.GetProperty("bundles");
         Assert.Equal(Td.RootCa.RawData, Convert.FromBase64String(x509Bundles.GetProperty("spiffe://example.org").GetString()!));
 
-        var jwt = Message((await NodeClient.RunAsync(Server.SocketPath, "FetchJWTBundles", ["--count", "1"]))[0]);
+        var jwt = Message((await RunNodeAsync(Server.SocketPath, "FetchJWTBundles", ["--count", "1"]))[0]);
         var jwks = Convert.FromBase64String(jwt.GetProperty("bundles").GetProperty("spiffe://example.org").GetString()!);
         using var document = JsonDocument.Parse(jwks);
         var key = Assert.Single(document.RootElement.GetProperty("keys").EnumerateArray());
@@ -241,7 +242,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
 
         foreach (var method in new[] { "FetchX509Bundles", "FetchJWTBundles" })
         {
-            var status = Status(await NodeClient.RunAsync(Server.SocketPath, method));
+            var status = Status(await RunNodeAsync(Server.SocketPath, method));
             Assert.Equal("PERMISSION_DENIED", status.GetProperty("name").GetString());
         }
     }
@@ -251,7 +252,7 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
     {
         Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
 
-        var status = Status(await NodeClient.RunAsync(Server.SocketPath, "FetchWITSVID"));
+        var status = Status(await RunNodeAsync(Server.SocketPath, "FetchWITSVID"));
 
         Assert.Equal("UNIMPLEMENTED", status.GetProperty("name").GetString());
     }
@@ -262,6 +263,9 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
         Assert.Equal((UnixFileMode)0x1FF, File.GetUnixFileMode(Server.SocketPath)); // 0777
         Assert.Equal((UnixFileMode)0x1ED, File.GetUnixFileMode(Path.GetDirectoryName(Server.SocketPath)!)); // 0755
     }
+
+    private static async Task<IReadOnlyList<JsonElement>> RunNodeAsync(string socketPath, string method, IEnumerable<string>? args = null, LocalUser? runAs = null) =>
+        (await NodeWorkloadClient.RunAsync(socketPath, method, args, runAs)).Lines;
 
     private static JsonElement Status(IReadOnlyList<JsonElement> lines)
     {

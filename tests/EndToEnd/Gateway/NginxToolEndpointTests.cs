@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using IdentityIssuer.EndToEnd.Support;
+using IdentityIssuer.Tests.Common;
 using IdentityIssuer.Tests.Common.Processes;
 using Xunit.Abstractions;
 
@@ -30,7 +31,7 @@ public sealed class NginxToolEndpointTests : GatewayTestBase, IClassFixture<Issu
     [Fact]
     public async Task Nginx_WithTheDeploySample_AdmitsSvidCallersOnly_AndServesTheRotatedSvid()
     {
-        var sample = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "deploy", "nginx", "tool-endpoint.conf"));
+        var sample = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "deploy", "nginx", "tool-endpoint.conf"));
         var certs = Path.Combine(_root, "certs");
         var api = await SampleToolApiProcess.StartHttpAsync();
         await using var apiScope = api;
@@ -91,18 +92,5 @@ public sealed class NginxToolEndpointTests : GatewayTestBase, IClassFixture<Issu
             await base.DisposeAsync();
             Directory.Delete(_root, recursive: true);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "IdentityIssuer.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no IdentityIssuer.sln above {AppContext.BaseDirectory}");
     }
 }

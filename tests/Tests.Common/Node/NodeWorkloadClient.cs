@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 
-namespace IdentityIssuer.EndToEnd.Support;
+namespace IdentityIssuer.Tests.Common.Node;
 
 /// <summary>
 /// The independent Workload API client: grpc-js in Node (tests/Agent.Tests/node/client.js), as a real
@@ -24,7 +24,7 @@ public sealed class NodeWorkloadClient : IAsyncDisposable
     }
 
     /// <summary>The directory of client.js and its node_modules.</summary>
-    public static string ClientDirectory { get; } = Path.Combine(RepositoryRoot(), "tests", "Agent.Tests", "node");
+    public static string ClientDirectory { get; } = Path.Combine(RepositoryPaths.Root, "tests", "Agent.Tests", "node");
 
     /// <summary>What the client printed on standard error so far.</summary>
     public string Stderr
@@ -161,19 +161,6 @@ public sealed class NodeWorkloadClient : IAsyncDisposable
 
         await _process.WaitForExitAsync();
         _process.Dispose();
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "IdentityIssuer.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("could not find the repository root (IdentityIssuer.sln) above " + AppContext.BaseDirectory);
     }
 }
 
