@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using IdentityIssuer.Gateway.Configuration;
 using IdentityIssuer.Gateway.Identity;
+using IdentityIssuer.Gateway.Mapping;
 using IdentityIssuer.Spiffe;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -11,9 +12,9 @@ using Microsoft.AspNetCore.Http.Features;
 namespace IdentityIssuer.Gateway.Forwarding;
 
 /// <summary>
-/// Forwards an allowed request to the upstream as it came (method, path, query, headers, streamed
-/// body) except: hop-by-hop headers are dropped, any inbound <see cref="CallerHeader"/> (in any case)
-/// is removed and replaced by the validated ID. With an https upstream the upstream must present an
+/// Forwards an allowed request to the upstream as it came (method, the raw request target that
+/// <see cref="RequestTarget"/> checked, headers, streamed body) except: hop-by-hop headers are dropped,
+/// any inbound <see cref="CallerHeader"/> (in any case) is removed and replaced by the validated ID. With an https upstream the upstream must present an
 /// SVID of a known trust domain (and <c>Upstream:SpiffeId</c> when set); with
 /// <c>Upstream:PresentSvid</c> the gateway presents its own current SVID.
 /// </summary>
@@ -28,11 +29,11 @@ internal sealed class UpstreamForwarder : IDisposable
     };
 
     private readonly HttpMessageInvoker _invoker;
-    private readonly Uri _upstream;
+    private readonly string _upstream;
 
     public UpstreamForwarder(UpstreamOptions options, IWorkloadIdentitySource identities, TimeProvider time)
     {
-        _upstream = new Uri(options.Address.TrimEnd('/') + "/");
+        _upstream = new Uri(options.Address).GetLeftPart(UriPartial.Path).TrimEnd('/');
         var expected = options.SpiffeId.Length > 0 ? SpiffeId.Parse(options.SpiffeId) : null;
         var handler = new SocketsHttpHandler
         {
@@ -75,7 +76,14 @@ internal sealed class UpstreamForwarder : IDisposable
     public async Task<int> ForwardAsync(HttpContext context, string callerId, Stream? body, Func<string, string, string>? rewrite, CancellationToken cancellationToken)
     {
         var request = context.Request;
-        var target = new Uri(_upstream, request.Path.Value!.TrimStart('/') + request.QueryString.Value);
+        if (!RequestTarget.TryRead(context, out var pathAndQuery, out var error))
+        {
+            throw new InvalidOperationException("the request target must be checked before it is forwarded: " + error);
+        }
+
+        // The raw target, not a Uri built from the decoded path: System.Uri would decode and drop dot
+        // segments again, and the upstream would get another path than the one authorized.
+        var target = new Uri(_upstream + pathAndQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), target) { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrHigher };
         var hasBody = body is not null || request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
         if (hasBody)

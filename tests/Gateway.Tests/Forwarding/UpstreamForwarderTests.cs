@@ -9,6 +9,7 @@ using IdentityIssuer.Tests.Common.Processes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace IdentityIssuer.Gateway.Tests.Forwarding;
 
@@ -33,6 +34,7 @@ public sealed class UpstreamForwarderTests : IAsyncLifetime
             await context.Response.WriteAsJsonAsync(new
             {
                 path = context.Request.Path.Value,
+                rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget,
                 query = context.Request.QueryString.Value,
                 ids = context.Request.Headers.Where(h => h.Key.Equals("X-Workload-Spiffe-Id", StringComparison.OrdinalIgnoreCase)).SelectMany(h => h.Value).ToArray(),
                 custom = context.Request.Headers["X-Custom"].ToString(),
@@ -55,12 +57,14 @@ public sealed class UpstreamForwarderTests : IAsyncLifetime
         new StaticWorkloadIdentitySource(new TestIdentity().With()),
         TimeProvider.System);
 
+    /// <summary>A request as Kestrel hands it over: <paramref name="path"/> and <paramref name="query"/> as sent, and the path decoded once.</summary>
     private static DefaultHttpContext Request(string method, string path, string query, params (string Name, string Value)[] headers)
     {
         var context = new DefaultHttpContext();
         context.Request.Method = method;
         context.Request.Scheme = "https";
-        context.Request.Path = path;
+        context.Features.Get<IHttpRequestFeature>()!.RawTarget = path + query;
+        context.Request.Path = Uri.UnescapeDataString(path);
         context.Request.QueryString = new QueryString(query);
         foreach (var (name, value) in headers)
         {
@@ -95,6 +99,28 @@ public sealed class UpstreamForwarderTests : IAsyncLifetime
         Assert.Equal("kept", answer.GetProperty("custom").GetString());
         Assert.Equal("yes", context.Response.Headers["X-Upstream"].ToString());
         Assert.False(context.Response.Headers.ContainsKey("X-Workload-Spiffe-Id"));
+    }
+
+    [Theory]
+    [InlineData("/files/public/a.txt", "")]
+    [InlineData("/files/public/a%20b.txt", "?v=1%2B1&w=%2F")]
+    [InlineData("/files/public/%41.txt", "")]
+    public async Task Forward_SendsTheRequestTargetAsTheCallerSentIt(string path, string query)
+    {
+        using var forwarder = Forwarder();
+        var context = Request("GET", path, query);
+        await forwarder.ForwardAsync(context, Caller, null, null, CancellationToken.None);
+
+        Assert.Equal(path + query, Answer(context).GetProperty("rawTarget").GetString());
+    }
+
+    [Fact]
+    public async Task Forward_UncheckedDotSegment_IsNeverSent()
+    {
+        using var forwarder = Forwarder();
+        var context = Request("GET", "/files/public/%252e%252e/secret", string.Empty);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => forwarder.ForwardAsync(context, Caller, null, null, CancellationToken.None));
+        Assert.Contains("'%252e%252e' is a dot segment", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
