@@ -14,7 +14,9 @@ namespace IdentityIssuer.Gateway.Forwarding;
 /// <summary>
 /// Forwards an allowed request to the upstream as it came (method, the raw request target that
 /// <see cref="RequestTarget"/> checked, headers, streamed body) except: hop-by-hop headers are dropped,
-/// any inbound <see cref="CallerHeader"/> (in any case) is removed and replaced by the validated ID. With an https upstream the upstream must present an
+/// any inbound <see cref="CallerHeader"/>, <c>X-Forwarded-For/Proto/Host</c>, <c>Forwarded</c> or <c>Proxy</c> (in any
+/// case, with <c>_</c> or <c>-</c>) is removed, and the gateway sets the validated ID and the
+/// <c>X-Forwarded-For/Proto/Host</c> it saw. With an https upstream the upstream must present an
 /// SVID of a known trust domain (and <c>Upstream:SpiffeId</c> when set); with
 /// <c>Upstream:PresentSvid</c> the gateway presents its own current SVID.
 /// </summary>
@@ -26,6 +28,16 @@ internal sealed class UpstreamForwarder : IDisposable
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
         "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host", CallerHeader,
+    };
+
+    /// <summary>
+    /// Inbound headers that never reach the upstream in any spelling (case, <c>_</c> for <c>-</c>): what
+    /// the gateway sets itself (who called, from where, how) and <c>Proxy</c>, which CGI-style servers
+    /// turn into <c>HTTP_PROXY</c> (httpoxy).
+    /// </summary>
+    private static readonly HashSet<string> SetByTheGateway = new(StringComparer.OrdinalIgnoreCase)
+    {
+        CallerHeader, "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded", "Proxy",
     };
 
     private readonly HttpMessageInvoker _invoker;
@@ -69,6 +81,23 @@ internal sealed class UpstreamForwarder : IDisposable
     public TimeSpan Timeout { get; }
 
     /// <summary>
+    /// Null, or why the request is refused: a header that CGI-style servers (WSGI, PHP, Rack, nginx)
+    /// read as <see cref="CallerHeader"/> because they map <c>_</c> to <c>-</c>.
+    /// </summary>
+    public static string? RefusedHeader(IHeaderDictionary headers)
+    {
+        foreach (var name in headers.Keys)
+        {
+            if (name.Contains('_', StringComparison.Ordinal) && IsCallerHeader(name))
+            {
+                return $"header '{name}' is refused: servers that read '_' as '-' take it for {CallerHeader}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Sends the request upstream and copies the answer back. With <paramref name="rewrite"/> the body
     /// is read whole, rewritten and sent with its new length. Returns the upstream status.
     /// </summary>
@@ -93,7 +122,8 @@ internal sealed class UpstreamForwarder : IDisposable
 
         foreach (var (name, values) in request.Headers)
         {
-            if (HopByHop.Contains(name) || name.StartsWith(':'))
+            var normalized = Normalized(name);
+            if (HopByHop.Contains(normalized) || SetByTheGateway.Contains(normalized) || name.StartsWith(':'))
             {
                 continue;
             }
@@ -110,9 +140,18 @@ internal sealed class UpstreamForwarder : IDisposable
             message.Headers.AcceptEncoding.Clear();
         }
 
+        // Replacing, never appending to, whatever the caller claimed (dropped above).
         message.Headers.TryAddWithoutValidation(CallerHeader, callerId);
-        message.Headers.TryAddWithoutValidation("X-Forwarded-For", context.Connection.RemoteIpAddress?.ToString());
+        if (context.Connection.RemoteIpAddress is { } peer)
+        {
+            message.Headers.TryAddWithoutValidation("X-Forwarded-For", peer.ToString());
+        }
+
         message.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+        if (request.Host.HasValue)
+        {
+            message.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
+        }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
@@ -137,6 +176,11 @@ internal sealed class UpstreamForwarder : IDisposable
     }
 
     public void Dispose() => _invoker.Dispose();
+
+    private static bool IsCallerHeader(string name) => Normalized(name).Equals(CallerHeader, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The name as CGI-style servers see it: <c>_</c> and <c>-</c> are the same.</summary>
+    private static string Normalized(string name) => name.Replace('_', '-');
 
     private static void CopyHeaders(System.Net.Http.Headers.HttpHeaders headers, HttpResponse outgoing)
     {

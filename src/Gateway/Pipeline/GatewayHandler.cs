@@ -79,6 +79,12 @@ internal sealed partial class GatewayHandler(
             return record with { Reason = targetError };
         }
 
+        if (UpstreamForwarder.RefusedHeader(context.Request.Headers) is { } headerError)
+        {
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorBody(headerError) { Workload = id });
+            return record with { Reason = headerError };
+        }
+
         var isMcp = mcp.Path.Length > 0 && context.Request.Path.Equals(mcp.Path, StringComparison.Ordinal);
         if (isMcp && HttpMethods.IsPost(context.Request.Method))
         {

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using IdentityIssuer.EndToEnd.Support;
+using IdentityIssuer.Gateway.Forwarding;
 using Xunit.Abstractions;
 
 namespace IdentityIssuer.EndToEnd.Gateway;
@@ -71,6 +73,45 @@ public sealed class GatewayForwardingTests : GatewayTestBase, IClassFixture<Issu
 
         // Outside the rule, unencoded: still the policy's 403.
         Assert.Equal(403, (await SendAsync(client, HttpMethod.Get, Raw(gateway, "/files/private/a.txt"))).Status);
+        AssertEveryAnswerAuditedOnce(gateway);
+    }
+
+    [Fact]
+    public async Task Forward_ReplacesIdentityAndForwardedHeaders_AndRefusesUnderscoreIdentityHeaders()
+    {
+        var (gateway, upstream, reader) = await StartAsync();
+        using var client = reader;
+        var file = new Uri(gateway.Address, "files/public/a.txt");
+
+        // CGI-style servers (WSGI, PHP, Rack, nginx) read X_Workload_Spiffe_Id as the identity header.
+        foreach (var name in new[] { "X_Workload_Spiffe_Id", "x_workload-spiffe_id" })
+        {
+            var refused = await SendAsync(client, HttpMethod.Get, file, null, (name, Other));
+            Assert.Equal(400, refused.Status);
+            Assert.Equal($"header '{name}' is refused: servers that read '_' as '-' take it for {UpstreamForwarder.CallerHeader}", refused.Json.GetProperty("error").GetString());
+        }
+
+        Assert.Empty(upstream.Requests);
+
+        var allowed = await SendAsync(
+            client,
+            HttpMethod.Get,
+            file,
+            null,
+            ("X-Workload-Spiffe-Id", Other),
+            ("X-Forwarded-For", "203.0.113.9"),
+            ("X_Forwarded_For", "203.0.113.9"),
+            ("X-Forwarded-Proto", "http"),
+            ("X-Forwarded-Host", "evil.example"),
+            ("Forwarded", "for=203.0.113.9;host=evil.example"));
+        Assert.Equal(200, allowed.Status);
+        var seen = Assert.Single(upstream.Requests);
+        Assert.Equal([Reader], seen.Values(UpstreamForwarder.CallerHeader));
+        Assert.Equal(["127.0.0.1"], seen.Values("X-Forwarded-For"));
+        Assert.Equal(["https"], seen.Values("X-Forwarded-Proto"));
+        Assert.Equal(["127.0.0.1:" + gateway.Port.ToString(CultureInfo.InvariantCulture)], seen.Values("X-Forwarded-Host"));
+        Assert.Empty(seen.Values("X_Forwarded_For"));
+        Assert.Empty(seen.Values("Forwarded"));
         AssertEveryAnswerAuditedOnce(gateway);
     }
 

@@ -38,6 +38,7 @@ public sealed class UpstreamForwarderTests : IAsyncLifetime
                 query = context.Request.QueryString.Value,
                 ids = context.Request.Headers.Where(h => h.Key.Equals("X-Workload-Spiffe-Id", StringComparison.OrdinalIgnoreCase)).SelectMany(h => h.Value).ToArray(),
                 custom = context.Request.Headers["X-Custom"].ToString(),
+                headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToArray(), StringComparer.OrdinalIgnoreCase),
                 body,
             });
         });
@@ -75,6 +76,10 @@ public sealed class UpstreamForwarderTests : IAsyncLifetime
         return context;
     }
 
+    /// <summary>The headers the upstream received, by name (any case).</summary>
+    private static Dictionary<string, string[]> Headers(JsonElement answer) =>
+        answer.GetProperty("headers").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetString()!).ToArray(), StringComparer.OrdinalIgnoreCase);
+
     private static JsonElement Answer(HttpContext context)
     {
         context.Response.Body.Position = 0;
@@ -99,6 +104,65 @@ public sealed class UpstreamForwarderTests : IAsyncLifetime
         Assert.Equal("kept", answer.GetProperty("custom").GetString());
         Assert.Equal("yes", context.Response.Headers["X-Upstream"].ToString());
         Assert.False(context.Response.Headers.ContainsKey("X-Workload-Spiffe-Id"));
+    }
+
+    [Theory]
+    [InlineData("X_Workload_Spiffe_Id")]
+    [InlineData("x_workload-spiffe_id")]
+    [InlineData("X-WORKLOAD_SPIFFE-ID")]
+    public async Task Forward_RemovesCallerHeaderSpellingsWithUnderscores(string forgedName)
+    {
+        using var forwarder = Forwarder();
+        var context = Request("GET", "/search", string.Empty, (forgedName, "spiffe://example.org/admin"));
+        await forwarder.ForwardAsync(context, Caller, null, null, CancellationToken.None);
+
+        var headers = Headers(Answer(context));
+        Assert.Equal([UpstreamForwarder.CallerHeader], headers.Keys.Where(k => k.Replace('_', '-').Equals(UpstreamForwarder.CallerHeader, StringComparison.OrdinalIgnoreCase)));
+        Assert.Equal([Caller], headers[UpstreamForwarder.CallerHeader]);
+    }
+
+    [Theory]
+    [InlineData("X_Workload_Spiffe_Id")]
+    [InlineData("x_workload-spiffe_id")]
+    public void RefusedHeader_CallerHeaderWithUnderscores_NamesIt(string name)
+    {
+        var context = Request("GET", "/search", string.Empty, ("X-Custom", "kept"), (name, "spiffe://example.org/admin"));
+        Assert.Equal($"header '{name}' is refused: servers that read '_' as '-' take it for X-Workload-Spiffe-Id", UpstreamForwarder.RefusedHeader(context.Request.Headers));
+    }
+
+    [Fact]
+    public void RefusedHeader_OrdinaryHeaders_AreNone()
+    {
+        var context = Request("GET", "/search", string.Empty, ("X-Workload-Spiffe-Id", "spiffe://example.org/admin"), ("X_Custom", "kept"), ("X_Forwarded_For", "203.0.113.9"));
+        Assert.Null(UpstreamForwarder.RefusedHeader(context.Request.Headers));
+    }
+
+    [Fact]
+    public async Task Forward_ForwardedHeadersFromTheCaller_AreReplacedByTheGatewaysOwn()
+    {
+        using var forwarder = Forwarder();
+        var context = Request(
+            "GET",
+            "/search",
+            string.Empty,
+            ("X-Forwarded-For", "203.0.113.9"),
+            ("x-forwarded-for", "198.51.100.7"),
+            ("X_Forwarded_For", "203.0.113.9"),
+            ("X-Forwarded-Proto", "http"),
+            ("X-Forwarded-Host", "evil.example"),
+            ("Forwarded", "for=203.0.113.9;host=evil.example"),
+            ("Proxy", "http://evil.example:3128"));
+        context.Connection.RemoteIpAddress = IPAddress.Parse("192.0.2.10");
+        context.Request.Host = new HostString("gateway.example.org:9443");
+        await forwarder.ForwardAsync(context, Caller, null, null, CancellationToken.None);
+
+        var headers = Headers(Answer(context));
+        Assert.Equal(["192.0.2.10"], headers["X-Forwarded-For"]);
+        Assert.Equal(["https"], headers["X-Forwarded-Proto"]);
+        Assert.Equal(["gateway.example.org:9443"], headers["X-Forwarded-Host"]);
+        Assert.DoesNotContain("X_Forwarded_For", headers.Keys);
+        Assert.DoesNotContain("Forwarded", headers.Keys);
+        Assert.DoesNotContain("Proxy", headers.Keys);
     }
 
     [Theory]
