@@ -16,7 +16,8 @@ namespace IdentityIssuer.Gateway.Forwarding;
 /// <see cref="RequestTarget"/> checked, headers, streamed body) except: hop-by-hop headers are dropped,
 /// any inbound <see cref="CallerHeader"/>, <c>X-Forwarded-For/Proto/Host</c>, <c>Forwarded</c> or <c>Proxy</c> (in any
 /// case, with <c>_</c> or <c>-</c>) is removed, and the gateway sets the validated ID and the
-/// <c>X-Forwarded-For/Proto/Host</c> it saw. With an https upstream the upstream must present an
+/// <c>X-Forwarded-For/Proto/Host</c> it saw; the caller's <c>Authorization</c> is dropped unless
+/// <c>Upstream:ForwardAuthorization</c> (no token passthrough). With an https upstream the upstream must present an
 /// SVID of a known trust domain (and <c>Upstream:SpiffeId</c> when set); with
 /// <c>Upstream:PresentSvid</c> the gateway presents its own current SVID.
 /// </summary>
@@ -42,10 +43,12 @@ internal sealed class UpstreamForwarder : IDisposable
 
     private readonly HttpMessageInvoker _invoker;
     private readonly string _upstream;
+    private readonly bool _forwardAuthorization;
 
     public UpstreamForwarder(UpstreamOptions options, IWorkloadIdentitySource identities, TimeProvider time)
     {
         _upstream = new Uri(options.Address).GetLeftPart(UriPartial.Path).TrimEnd('/');
+        _forwardAuthorization = options.ForwardAuthorization;
         var expected = options.SpiffeId.Length > 0 ? SpiffeId.Parse(options.SpiffeId) : null;
         var handler = new SocketsHttpHandler
         {
@@ -123,7 +126,8 @@ internal sealed class UpstreamForwarder : IDisposable
         foreach (var (name, values) in request.Headers)
         {
             var normalized = Normalized(name);
-            if (HopByHop.Contains(normalized) || SetByTheGateway.Contains(normalized) || name.StartsWith(':'))
+            if (HopByHop.Contains(normalized) || SetByTheGateway.Contains(normalized) || name.StartsWith(':')
+                || (!_forwardAuthorization && normalized.Equals("Authorization", StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }

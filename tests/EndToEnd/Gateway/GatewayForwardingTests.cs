@@ -77,7 +77,7 @@ public sealed class GatewayForwardingTests : GatewayTestBase, IClassFixture<Issu
     }
 
     [Fact]
-    public async Task Forward_ReplacesIdentityAndForwardedHeaders_AndRefusesUnderscoreIdentityHeaders()
+    public async Task Forward_ReplacesIdentityAndForwardedHeaders_DropsAuthorization_AndRefusesUnderscoreIdentityHeaders()
     {
         var (gateway, upstream, reader) = await StartAsync();
         using var client = reader;
@@ -103,7 +103,8 @@ public sealed class GatewayForwardingTests : GatewayTestBase, IClassFixture<Issu
             ("X_Forwarded_For", "203.0.113.9"),
             ("X-Forwarded-Proto", "http"),
             ("X-Forwarded-Host", "evil.example"),
-            ("Forwarded", "for=203.0.113.9;host=evil.example"));
+            ("Forwarded", "for=203.0.113.9;host=evil.example"),
+            ("Authorization", "Bearer caller-token"));
         Assert.Equal(200, allowed.Status);
         var seen = Assert.Single(upstream.Requests);
         Assert.Equal([Reader], seen.Values(UpstreamForwarder.CallerHeader));
@@ -112,6 +113,7 @@ public sealed class GatewayForwardingTests : GatewayTestBase, IClassFixture<Issu
         Assert.Equal(["127.0.0.1:" + gateway.Port.ToString(CultureInfo.InvariantCulture)], seen.Values("X-Forwarded-Host"));
         Assert.Empty(seen.Values("X_Forwarded_For"));
         Assert.Empty(seen.Values("Forwarded"));
+        Assert.Empty(seen.Values("Authorization")); // no token passthrough (Upstream:ForwardAuthorization is off)
         AssertEveryAnswerAuditedOnce(gateway);
     }
 

@@ -53,8 +53,8 @@ public sealed class UpstreamForwarderTests : IAsyncLifetime
         }
     }
 
-    private UpstreamForwarder Forwarder() => new(
-        new UpstreamOptions { Address = $"http://127.0.0.1:{_port}" },
+    private UpstreamForwarder Forwarder(bool forwardAuthorization = false) => new(
+        new UpstreamOptions { Address = $"http://127.0.0.1:{_port}", ForwardAuthorization = forwardAuthorization },
         new StaticWorkloadIdentitySource(new TestIdentity().With()),
         TimeProvider.System);
 
@@ -163,6 +163,28 @@ public sealed class UpstreamForwarderTests : IAsyncLifetime
         Assert.DoesNotContain("X_Forwarded_For", headers.Keys);
         Assert.DoesNotContain("Forwarded", headers.Keys);
         Assert.DoesNotContain("Proxy", headers.Keys);
+    }
+
+    [Fact]
+    public async Task Forward_CallersAuthorization_IsDroppedByDefault()
+    {
+        using var forwarder = Forwarder();
+        var context = Request("GET", "/search", string.Empty, ("Authorization", "Bearer caller-token"), ("X-Custom", "kept"));
+        await forwarder.ForwardAsync(context, Caller, null, null, CancellationToken.None);
+
+        var headers = Headers(Answer(context));
+        Assert.DoesNotContain("Authorization", headers.Keys);
+        Assert.Equal(["kept"], headers["X-Custom"]);
+    }
+
+    [Fact]
+    public async Task Forward_WithForwardAuthorization_PassesTheCallersAuthorizationOn()
+    {
+        using var forwarder = Forwarder(forwardAuthorization: true);
+        var context = Request("GET", "/search", string.Empty, ("Authorization", "Bearer caller-token"));
+        await forwarder.ForwardAsync(context, Caller, null, null, CancellationToken.None);
+
+        Assert.Equal(["Bearer caller-token"], Headers(Answer(context))["Authorization"]);
     }
 
     [Theory]
