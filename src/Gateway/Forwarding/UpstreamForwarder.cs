@@ -13,13 +13,14 @@ namespace IdentityIssuer.Gateway.Forwarding;
 
 /// <summary>
 /// Forwards an allowed request to the upstream as it came (method, the raw request target that
-/// <see cref="RequestTarget"/> checked, headers, streamed body) except: hop-by-hop headers are dropped,
-/// any inbound <see cref="CallerHeader"/>, <c>X-Forwarded-For/Proto/Host</c>, <c>Forwarded</c> or <c>Proxy</c> (in any
-/// case, with <c>_</c> or <c>-</c>) is removed, and the gateway sets the validated ID and the
-/// <c>X-Forwarded-For/Proto/Host</c> it saw; the caller's <c>Authorization</c> is dropped unless
-/// <c>Upstream:ForwardAuthorization</c> (no token passthrough). With an https upstream the upstream must present an
-/// SVID of a known trust domain (and <c>Upstream:SpiffeId</c> when set); with
-/// <c>Upstream:PresentSvid</c> the gateway presents its own current SVID.
+/// <see cref="RequestTarget"/> checked, headers, streamed body) except: hop-by-hop headers are
+/// dropped; any inbound <see cref="CallerHeader"/>, <c>X-Forwarded-For/Proto/Host</c>,
+/// <c>Forwarded</c> or <c>Proxy</c> (in any case, with <c>_</c> or <c>-</c>) is removed, and the gateway
+/// sets the validated ID and the <c>X-Forwarded-For/Proto/Host</c> it saw; the caller's
+/// <c>Authorization</c> is dropped unless <c>Upstream:ForwardAuthorization</c> (no token passthrough).
+/// With an https upstream the upstream must present an SVID of a known trust domain (and
+/// <c>Upstream:SpiffeId</c> when set); with <c>Upstream:PresentSvid</c> the gateway presents its own
+/// current SVID.
 /// </summary>
 internal sealed class UpstreamForwarder : IDisposable
 {

@@ -62,7 +62,7 @@ internal static class RequestTarget
                 return $"invalid request path: segment '{segment}' is a dot segment ('.' or '..', encoded or not)";
             }
 
-            if (value.Contains('\\', StringComparison.Ordinal) || (value.Contains('/', StringComparison.Ordinal)))
+            if (value.Contains('\\', StringComparison.Ordinal) || value.Contains('/', StringComparison.Ordinal))
             {
                 return $"invalid request path: segment '{segment}' encodes a '/' or '\\'";
             }

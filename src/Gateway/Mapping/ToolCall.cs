@@ -7,8 +7,8 @@ internal sealed record ToolCall(string Tool, string Action, string Target)
 
     /// <summary>
     /// Null when the call can be authorized; otherwise why not: a value with a <c>.</c> or <c>..</c>
-    /// segment (between <c>/</c> or <c>\</c>, also with <c>;</c> parameters) means another target to the tool than to the policy's globs
-    /// (<c>public/**</c> matches <c>public/../secret</c>).
+    /// segment (between <c>/</c> or <c>\</c>, also with <c>;</c> parameters) names another target to
+    /// the tool than to the policy's globs (<c>public/**</c> matches <c>public/../secret</c>).
     /// </summary>
     public string? Problem()
     {
