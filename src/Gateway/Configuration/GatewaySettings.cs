@@ -55,6 +55,12 @@ internal sealed class UpstreamOptions
     public string SpiffeId { get; set; } = string.Empty;
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>
+    /// Pass the caller's <c>Authorization</c> header on to the upstream. Off by default: MCP's
+    /// authorization rules forbid token passthrough, and the upstream learns who called from the gateway.
+    /// </summary>
+    public bool ForwardAuthorization { get; set; }
 }
 
 /// <summary>One entry of <c>Routes</c>: a REST request template and the tool call it stands for.</summary>

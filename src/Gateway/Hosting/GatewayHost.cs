@@ -43,7 +43,8 @@ internal static class GatewayHost
         }
         catch (InvalidOperationException ex)
         {
-            throw new GatewayConfigurationException("invalid configuration: " + (ex.InnerException?.Message ?? ex.Message), ex);
+            // The binder's message names the key ("…value at 'Upstream:ForwardAuthorization'…"); the inner one says what is wrong with the value.
+            throw new GatewayConfigurationException("invalid configuration: " + ex.Message + (ex.InnerException is null ? string.Empty : " " + ex.InnerException.Message), ex);
         }
 
         var errors = GatewaySettingsValidator.Validate(settings);

@@ -72,6 +72,19 @@ internal sealed partial class GatewayHandler(
 
         var id = caller.Id!.ToString();
         record = record with { SpiffeId = id };
+        if (!RequestTarget.TryRead(context, out _, out var targetError))
+        {
+            // What the policy would see is not what the upstream would get.
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorBody(targetError) { Workload = id });
+            return record with { Reason = targetError };
+        }
+
+        if (UpstreamForwarder.RefusedHeader(context.Request.Headers) is { } headerError)
+        {
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorBody(headerError) { Workload = id });
+            return record with { Reason = headerError };
+        }
+
         var isMcp = mcp.Path.Length > 0 && context.Request.Path.Equals(mcp.Path, StringComparison.Ordinal);
         if (isMcp && HttpMethods.IsPost(context.Request.Method))
         {
@@ -132,6 +145,12 @@ internal sealed partial class GatewayHandler(
     private async Task<AuditRecord> AuthorizeAndForwardAsync(HttpContext context, AuditRecord record, Spiffe.SpiffeId caller, ToolCall call, Stream? body, Func<string, string, string>? rewrite)
     {
         var id = caller.ToString();
+        if (call.Problem() is { } problem)
+        {
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorBody(problem) { Workload = id });
+            return record with { Tool = call.Tool, Action = call.Action, Target = call.Target, Reason = problem };
+        }
+
         var decision = policies.Current.Authorize(caller, call.Tool, call.Action, call.Target);
         record = record with
         {

@@ -83,11 +83,20 @@ public abstract class GatewayTestBase : AgentTest
     protected async Task<GatewayProcess> StartGatewayAsync(AgentProcess agent, string gatewayId, SampleToolApiProcess api, string toolApiId, string policy)
     {
         var upstream = new JsonObject { ["Address"] = $"https://127.0.0.1:{api.Port}", ["PresentSvid"] = true, ["SpiffeId"] = toolApiId };
-        var gateway = await GatewayProcess.CreateAsync(agent, gatewayId, upstream, policy);
+        return await StartGatewayAsync(agent, gatewayId, upstream, policy);
+    }
+
+    /// <summary>A gateway in front of any upstream (<c>Upstream</c> section as given), with <paramref name="routes"/> instead of the default ones when set.</summary>
+    protected async Task<GatewayProcess> StartGatewayAsync(AgentProcess agent, string gatewayId, JsonObject upstream, string policy, JsonArray? routes = null)
+    {
+        var gateway = await GatewayProcess.CreateAsync(agent, gatewayId, upstream, policy, routes: routes);
         _processes.Add(gateway);
         await gateway.StartAsync();
         return gateway;
     }
+
+    /// <summary>Disposes <paramref name="resource"/> after the test, before the processes started earlier.</summary>
+    protected void Track(IAsyncDisposable resource) => _processes.Add(resource);
 
     protected static X509Certificate2Collection Bundle(AgentProcess agent)
     {

@@ -40,9 +40,10 @@ public sealed class GatewayProcess : ServiceProcess, IAsyncDisposable
     /// <summary>
     /// Writes policy.json and gateway.json: the REST routes <c>GET /search?index=…</c> (search:query) and
     /// <c>POST /deploy/{service}</c> (deploy:run), MCP at <c>/mcp</c> with target argument <c>index</c>
-    /// (<c>service</c> for deploy), and <paramref name="gateway"/> / <paramref name="upstream"/> settings.
+    /// (<c>service</c> for deploy), and the <paramref name="upstream"/> settings; <paramref name="routes"/>
+    /// replaces the two REST routes.
     /// </summary>
-    public static async Task<GatewayProcess> CreateAsync(AgentProcess agent, string spiffeId, JsonObject upstream, string policyJson, string name = "gateway")
+    public static async Task<GatewayProcess> CreateAsync(AgentProcess agent, string spiffeId, JsonObject upstream, string policyJson, string name = "gateway", JsonArray? routes = null)
     {
         var gateway = new GatewayProcess(name);
         await File.WriteAllTextAsync(gateway.PolicyFile, policyJson);
@@ -59,7 +60,7 @@ public sealed class GatewayProcess : ServiceProcess, IAsyncDisposable
                 ["AdminSocketPath"] = gateway.AdminSocket,
             },
             ["Upstream"] = upstream,
-            ["Routes"] = new JsonArray(
+            ["Routes"] = routes ?? new JsonArray(
                 new JsonObject { ["Methods"] = new JsonArray("GET"), ["Path"] = "/search", ["Tool"] = "search", ["Action"] = "query", ["Target"] = "{query.index}" },
                 new JsonObject { ["Methods"] = new JsonArray("POST"), ["Path"] = "/deploy/{service}", ["Tool"] = "deploy", ["Action"] = "run", ["Target"] = "{service}" }),
             ["Mcp"] = new JsonObject { ["Path"] = "/mcp", ["TargetArgument"] = "index", ["TargetArguments"] = new JsonObject { ["deploy"] = "service" } },
