@@ -18,8 +18,8 @@ internal static class AgentCommands
             "Evicted"));
         agent.Subcommands.Add(Action(
             "ban",
-            "Ban an agent: refuse its attestation and every call it makes until it is unbanned. The SVIDs it "
-            + "already holds stay valid until they expire: revoking them arrives with the revocation work",
+            "Ban an agent: refuse its attestation and every call it makes until it is unbanned, and revoke "
+            + "every unexpired X509-SVID it obtained (its own and its workloads'; unban does not un-revoke them)",
             "Banned"));
         agent.Subcommands.Add(Action("unban", "Lift an agent's ban; it may call and attest again", "Unbanned"));
         return agent;

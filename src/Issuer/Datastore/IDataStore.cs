@@ -169,6 +169,14 @@ public interface IDataStore
     /// <summary>Stores issuance records in one transaction (the hot path: one round trip for a batch).</summary>
     Task AddIssuanceRecordsAsync(IReadOnlyList<IssuanceRecord> records, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores issuance records of SVIDs an agent obtained, in one transaction, only while the agent's
+    /// node exists and is not banned; false (nothing stored) otherwise. The check holds the node until
+    /// commit, so <see cref="SetAttestedNodeBannedAsync"/> either lands first (and this refuses) or
+    /// after (and whatever then reads the issuance record — the ban's revocation — sees these records).
+    /// </summary>
+    Task<bool> AddIssuanceRecordsAsync(IReadOnlyList<IssuanceRecord> records, string agentId, CancellationToken cancellationToken);
+
     /// <summary>Issuance records matching the filter, newest first, one page at a time.</summary>
     Task<Page<IssuanceRecord>> ListIssuanceRecordsAsync(IssuanceFilter filter, CancellationToken cancellationToken);
 

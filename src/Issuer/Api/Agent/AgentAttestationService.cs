@@ -142,9 +142,11 @@ internal sealed class AgentAttestationService
     public async Task<RenewResponse> RenewAsync(AuthenticatedAgent agent, RenewRequest request, CancellationToken cancellationToken)
     {
         var csr = AgentSvidChain.DecodeCsr(request.Csr, "csr");
-        var minted = await _minter.MintAsync(
-            new X509SvidParams { SpiffeId = agent.AgentId, Csr = csr, Caller = agent.AgentId.ToString() },
-            cancellationToken);
+        var minted = (await _minter.MintForAgentAsync(
+            agent.Node.SpiffeId,
+            [new X509SvidParams { SpiffeId = agent.AgentId, Csr = csr, Caller = agent.AgentId.ToString() }],
+            cancellationToken))?[0]
+            ?? throw AgentApiException.Forbidden($"agent {agent.AgentId} was banned or evicted while renewing; no SVID was issued");
         var swapped = await _store.UpdateAttestedNodeCertificateAsync(
             agent.Node.SpiffeId, agent.Node.CertificateSerial, minted.Serial, minted.NotAfter, _time.GetUtcNow(), cancellationToken);
         if (!swapped)

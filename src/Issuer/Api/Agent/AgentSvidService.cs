@@ -57,7 +57,8 @@ internal sealed class AgentSvidService
         var set = await _authorizer.GetAsync(agent, cancellationToken);
         var entries = items.Select(item => Authorized(agent, set, item.EntryId)).ToList();
         var caller = agent.AgentId.ToString();
-        var minted = await _x509.MintBatchAsync(
+        var minted = await _x509.MintForAgentAsync(
+            caller,
             [.. entries.Select((entry, i) => new X509SvidParams
             {
                 SpiffeId = SpiffeId.Parse(entry.SpiffeId),
@@ -67,7 +68,8 @@ internal sealed class AgentSvidService
                 EntryId = entry.Id,
                 Caller = caller,
             })],
-            cancellationToken);
+            cancellationToken)
+            ?? throw AgentApiException.Forbidden($"agent {caller} was banned or evicted while its request ran; no SVID was issued");
         AgentApiLog.Signed(_logger, minted.Count, caller);
         return new SignX509Response(
             [.. minted.Select((svid, i) => new SignedX509Svid(entries[i].Id, svid.SpiffeId.ToString(), AgentSvidChain.Encode(svid, agent.Bundle), svid.NotAfter))]);
