@@ -108,6 +108,11 @@ internal static class AgentCommands
         Console.Out.WriteLine($"Attestation type : {view.AttestationType}");
         Console.Out.WriteLine($"SVID serial      : {view.SvidSerial}");
         Console.Out.WriteLine($"SVID expires at  : {view.SvidExpiresAt:O}");
+        if (view.PendingSvidSerial is not null)
+        {
+            Console.Out.WriteLine($"Renewed SVID     : {view.PendingSvidSerial} (not used yet; becomes current at first use)");
+        }
+
         Console.Out.WriteLine($"Banned           : {(view.Banned ? "true" : "false")}");
         Console.Out.WriteLine($"Can re-attest    : {(view.CanReattest ? "true" : "false")}");
         foreach (var selector in view.Selectors)
