@@ -49,6 +49,21 @@ internal sealed partial class X509SvidMinter
     /// <see cref="CaException"/> naming its index, and nothing is recorded.
     /// </summary>
     public async Task<IReadOnlyList<MintedX509Svid>> MintBatchAsync(IReadOnlyList<X509SvidParams> batch, CancellationToken cancellationToken)
+        => (await MintBatchAsync(batch, agentId: null, cancellationToken))!;
+
+    /// <summary>
+    /// Mints a batch an agent asked for, as <see cref="MintBatchAsync(IReadOnlyList{X509SvidParams}, CancellationToken)"/>,
+    /// recording it only while the agent's node exists and is not banned (a ban either lands first or
+    /// revokes these SVIDs). Null when the agent was banned or evicted since it authenticated: the
+    /// signed certificates are then discarded unrecorded and must not be handed out.
+    /// </summary>
+    public Task<IReadOnlyList<MintedX509Svid>?> MintForAgentAsync(string agentId, IReadOnlyList<X509SvidParams> batch, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agentId);
+        return MintBatchAsync(batch, agentId, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<MintedX509Svid>?> MintBatchAsync(IReadOnlyList<X509SvidParams> batch, string? agentId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Count == 0)
@@ -87,7 +102,15 @@ internal sealed partial class X509SvidMinter
             }
         }
 
-        await _store.AddIssuanceRecordsAsync(records, cancellationToken);
+        if (agentId is null)
+        {
+            await _store.AddIssuanceRecordsAsync(records, cancellationToken);
+        }
+        else if (!await _store.AddIssuanceRecordsAsync(records, agentId, cancellationToken))
+        {
+            return null;
+        }
+
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             foreach (var minted in results)

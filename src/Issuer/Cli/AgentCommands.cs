@@ -18,8 +18,8 @@ internal static class AgentCommands
             "Evicted"));
         agent.Subcommands.Add(Action(
             "ban",
-            "Ban an agent: refuse its attestation and every call it makes until it is unbanned. The SVIDs it "
-            + "already holds stay valid until they expire: revoking them arrives with the revocation work",
+            "Ban an agent: refuse its attestation and every call it makes until it is unbanned, and revoke "
+            + "every unexpired X509-SVID it obtained (its own and its workloads'; unban does not un-revoke them)",
             "Banned"));
         agent.Subcommands.Add(Action("unban", "Lift an agent's ban; it may call and attest again", "Unbanned"));
         return agent;
@@ -108,6 +108,11 @@ internal static class AgentCommands
         Console.Out.WriteLine($"Attestation type : {view.AttestationType}");
         Console.Out.WriteLine($"SVID serial      : {view.SvidSerial}");
         Console.Out.WriteLine($"SVID expires at  : {view.SvidExpiresAt:O}");
+        if (view.PendingSvidSerial is not null)
+        {
+            Console.Out.WriteLine($"Renewed SVID     : {view.PendingSvidSerial} (not used yet; becomes current at first use)");
+        }
+
         Console.Out.WriteLine($"Banned           : {(view.Banned ? "true" : "false")}");
         Console.Out.WriteLine($"Can re-attest    : {(view.CanReattest ? "true" : "false")}");
         foreach (var selector in view.Selectors)

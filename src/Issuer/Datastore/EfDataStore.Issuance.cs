@@ -11,12 +11,52 @@ internal sealed partial class EfDataStore
 
     public Task AddIssuanceRecordsAsync(IReadOnlyList<IssuanceRecord> records, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(records);
-        if (records.Count == 0)
+        var rows = ToEntities(records);
+        if (rows.Count == 0)
         {
             return Task.CompletedTask;
         }
 
+        return WriteAsync(
+            "add issuance records",
+            async (db, ct) =>
+            {
+                await InsertIssuanceRowsAsync(db, rows, ct);
+                return rows.Count;
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> AddIssuanceRecordsAsync(IReadOnlyList<IssuanceRecord> records, string agentId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agentId);
+        var rows = ToEntities(records);
+        return WriteAsync(
+            "add agent issuance records",
+            async (db, ct) =>
+            {
+                // The node row is written first, and only while not banned: on PostgreSQL that row lock
+                // makes a ban (one UPDATE of the same row) either commit before this, so nothing is
+                // stored, or wait for this commit, so the ban's revocation finds these records. SQLite
+                // runs one writer at a time, which gives the same two orders.
+                var admitted = await db.AttestedNodes
+                    .Where(n => n.SpiffeId == agentId && !n.Banned)
+                    .ExecuteUpdateAsync(set => set.SetProperty(n => n.LastSeenAt, n => n.LastSeenAt), ct) == 1;
+                if (!admitted)
+                {
+                    await db.Database.RollbackTransactionAsync(ct);
+                    return false;
+                }
+
+                await InsertIssuanceRowsAsync(db, rows, ct);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    private List<IssuanceRecordEntity> ToEntities(IReadOnlyList<IssuanceRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
         var now = NowMs();
         var rows = records.Select(r => ToEntity(r, now)).ToList();
         var duplicate = rows.GroupBy(r => (r.Serial, r.Kind)).FirstOrDefault(g => g.Count() > 1);
@@ -25,18 +65,15 @@ internal sealed partial class EfDataStore
             throw new ArgumentException($"the batch holds {(SvidKind)duplicate.Key.Kind} serial {duplicate.Key.Serial} more than once", nameof(records));
         }
 
-        return WriteAsync(
-            "add issuance records",
-            async (db, ct) =>
-            {
-                foreach (var chunk in rows.Chunk(InsertChunkRows))
-                {
-                    await InsertIssuanceChunkAsync(db, chunk, ct);
-                }
+        return rows;
+    }
 
-                return rows.Count;
-            },
-            cancellationToken);
+    private static async Task InsertIssuanceRowsAsync(IssuerDbContext db, List<IssuanceRecordEntity> rows, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in rows.Chunk(InsertChunkRows))
+        {
+            await InsertIssuanceChunkAsync(db, chunk, cancellationToken);
+        }
     }
 
     /// <summary>

@@ -26,15 +26,18 @@ internal sealed partial class EfDataStore
             {
                 // One statement, same text on both providers: two replicas admitting the same agent
                 // cannot collide. The first attestation time is kept, and so is a ban: an attestation
-                // that checked the node before an admin banned it must not clear the ban.
+                // that checked the node before an admin banned it must not clear the ban. The SVID of an
+                // attestation is current at once, so no renewed SVID stays pending.
                 await db.Database.ExecuteSqlAsync(
                     $"""
-                    INSERT INTO attested_nodes (spiffe_id, attestation_type, certificate_serial, certificate_not_after, selectors, can_reattest, banned, created_at, last_seen_at)
-                    VALUES ({spiffeId}, {attestationType}, {serial}, {notAfter}, {selectors}, {canReattest}, {banned}, {createdAt}, {lastSeenAt})
+                    INSERT INTO attested_nodes (spiffe_id, attestation_type, certificate_serial, certificate_not_after, new_certificate_serial, new_certificate_not_after, selectors, can_reattest, banned, created_at, last_seen_at)
+                    VALUES ({spiffeId}, {attestationType}, {serial}, {notAfter}, NULL, NULL, {selectors}, {canReattest}, {banned}, {createdAt}, {lastSeenAt})
                     ON CONFLICT (spiffe_id) DO UPDATE SET
                         attestation_type = excluded.attestation_type,
                         certificate_serial = excluded.certificate_serial,
                         certificate_not_after = excluded.certificate_not_after,
+                        new_certificate_serial = NULL,
+                        new_certificate_not_after = NULL,
                         selectors = excluded.selectors,
                         can_reattest = excluded.can_reattest,
                         banned = attested_nodes.banned OR excluded.banned,
@@ -95,10 +98,13 @@ internal sealed partial class EfDataStore
     {
         var beforeMs = DatastoreEncoding.ToUnixMs(notAfterBefore);
 
-        // One statement: a renewal or a ban landing at the same moment is re-checked row by row.
+        // One statement: a renewal or a ban landing at the same moment is re-checked row by row. A node
+        // whose renewed SVID is still pending and unexpired stays: the agent may still use that one.
         return WriteAsync(
             "prune attested nodes",
-            (db, ct) => db.AttestedNodes.Where(n => !n.Banned && n.CertificateNotAfter < beforeMs).ExecuteDeleteAsync(ct),
+            (db, ct) => db.AttestedNodes
+                .Where(n => !n.Banned && n.CertificateNotAfter < beforeMs && (n.NewCertificateNotAfter == null || n.NewCertificateNotAfter < beforeMs))
+                .ExecuteDeleteAsync(ct),
             cancellationToken);
     }
 
@@ -108,6 +114,8 @@ internal sealed partial class EfDataStore
         AttestationType = row.AttestationType,
         CertificateSerial = row.CertificateSerial,
         CertificateNotAfter = DatastoreEncoding.FromUnixMs(row.CertificateNotAfter),
+        NewCertificateSerial = row.NewCertificateSerial,
+        NewCertificateNotAfter = row.NewCertificateNotAfter is { } newNotAfter ? DatastoreEncoding.FromUnixMs(newNotAfter) : null,
         Selectors = DatastoreEncoding.FromJson(row.Selectors),
         CanReattest = row.CanReattest,
         Banned = row.Banned,

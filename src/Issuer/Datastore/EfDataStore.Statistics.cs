@@ -25,8 +25,8 @@ internal sealed partial class EfDataStore
                     SvidsExpiringWithinHour = expiring.ToDictionary(e => (SvidKind)e.Kind, e => e.Hour),
                     SvidsExpiringWithinDay = expiring.ToDictionary(e => (SvidKind)e.Kind, e => e.Day),
                     BannedNodes = await nodes.LongCountAsync(n => n.Banned, ct),
-                    ExpiredNodes = await nodes.LongCountAsync(n => !n.Banned && n.CertificateNotAfter <= nowMs, ct),
-                    ActiveNodes = await nodes.LongCountAsync(n => !n.Banned && n.CertificateNotAfter > nowMs, ct),
+                    ExpiredNodes = await nodes.LongCountAsync(n => !n.Banned && n.CertificateNotAfter <= nowMs && (n.NewCertificateNotAfter == null || n.NewCertificateNotAfter <= nowMs), ct),
+                    ActiveNodes = await nodes.LongCountAsync(n => !n.Banned && (n.CertificateNotAfter > nowMs || n.NewCertificateNotAfter > nowMs), ct),
                     RevokedSvids = await db.RevokedSvids.AsNoTracking().LongCountAsync(ct),
                 };
             },

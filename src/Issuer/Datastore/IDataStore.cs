@@ -65,8 +65,9 @@ public interface IDataStore
     // Attested nodes.
 
     /// <summary>
-    /// Creates or replaces the node with this SPIFFE ID. A ban already stored is kept (an attestation
-    /// racing an admin's ban cannot clear it); only <see cref="SetAttestedNodeBannedAsync"/> lifts one.
+    /// Creates or replaces the node with this SPIFFE ID; its SVID is current at once and no renewed SVID
+    /// stays pending. A ban already stored is kept (an attestation racing an admin's ban cannot clear
+    /// it); only <see cref="SetAttestedNodeBannedAsync"/> lifts one.
     /// </summary>
     Task<AttestedNode> UpsertAttestedNodeAsync(AttestedNode node, CancellationToken cancellationToken);
 
@@ -80,18 +81,28 @@ public interface IDataStore
     Task<bool> DeleteAttestedNodeAsync(string spiffeId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Compare-and-set of the node's current SVID: sets serial, not-after and last-seen only when the
-    /// node exists, is not banned and its serial is still <paramref name="expectedSerial"/>; false
-    /// otherwise. Two renewals with one SVID cannot both win, and a renewal cannot undo a ban.
+    /// A renewal: records <paramref name="newSerial"/> as the node's pending SVID (see
+    /// <see cref="AttestedNode.NewCertificateSerial"/>) and sets last-seen, only when the node exists, is
+    /// not banned, and its current and pending serials are still <paramref name="expectedSerial"/> and
+    /// <paramref name="expectedNewSerial"/> (null: none pending); false otherwise. The current SVID stays
+    /// valid, so a renewal whose reply was lost can be repeated with it; a repeat replaces the pending
+    /// SVID, so at most one renewed SVID is ever pending. Of two renewals racing, one wins.
     /// </summary>
-    Task<bool> UpdateAttestedNodeCertificateAsync(string spiffeId, string expectedSerial, string serial, DateTimeOffset notAfter, DateTimeOffset lastSeenAt, CancellationToken cancellationToken);
+    Task<bool> SetAttestedNodeNewCertificateAsync(string spiffeId, string expectedSerial, string? expectedNewSerial, string newSerial, DateTimeOffset newNotAfter, DateTimeOffset lastSeenAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The agent's first use of its pending SVID: makes it the current SVID (serial and not-after), clears
+    /// the pending one and sets last-seen, only when the node is not banned and <paramref name="newSerial"/>
+    /// is still pending; false otherwise. From then on the previous SVID is refused.
+    /// </summary>
+    Task<bool> PromoteAttestedNodeNewCertificateAsync(string spiffeId, string newSerial, DateTimeOffset lastSeenAt, CancellationToken cancellationToken);
 
     /// <summary>Sets only the node's last-seen time (never overwriting a concurrent change to anything else); false when there is no such node.</summary>
     Task<bool> TouchAttestedNodeAsync(string spiffeId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Deletes nodes that are not banned and whose current SVID expired before <paramref name="notAfterBefore"/>;
-    /// returns how many. Banned nodes stay so the ban keeps refusing the node.
+    /// Deletes nodes that are not banned and whose current SVID, and pending SVID if any, expired before
+    /// <paramref name="notAfterBefore"/>; returns how many. Banned nodes stay so the ban keeps refusing the node.
     /// </summary>
     Task<int> PruneAttestedNodesAsync(DateTimeOffset notAfterBefore, CancellationToken cancellationToken);
 
@@ -168,6 +179,14 @@ public interface IDataStore
 
     /// <summary>Stores issuance records in one transaction (the hot path: one round trip for a batch).</summary>
     Task AddIssuanceRecordsAsync(IReadOnlyList<IssuanceRecord> records, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores issuance records of SVIDs an agent obtained, in one transaction, only while the agent's
+    /// node exists and is not banned; false (nothing stored) otherwise. The check holds the node until
+    /// commit, so <see cref="SetAttestedNodeBannedAsync"/> either lands first (and this refuses) or
+    /// after (and whatever then reads the issuance record — the ban's revocation — sees these records).
+    /// </summary>
+    Task<bool> AddIssuanceRecordsAsync(IReadOnlyList<IssuanceRecord> records, string agentId, CancellationToken cancellationToken);
 
     /// <summary>Issuance records matching the filter, newest first, one page at a time.</summary>
     Task<Page<IssuanceRecord>> ListIssuanceRecordsAsync(IssuanceFilter filter, CancellationToken cancellationToken);

@@ -94,6 +94,25 @@ public abstract partial class DataStoreSuite
         Assert.Equal([$"{_ns}aa"], stored.Items.Select(r => r.Serial));
     }
 
+    [Fact]
+    public async Task AddIssuanceRecordsForAgent_StoresThemOnlyWhileTheAgentIsAttestedAndNotBanned()
+    {
+        var agent = await Store.UpsertAttestedNodeAsync(NewNode("recording-agent"), Ct);
+        var banned = await Store.UpsertAttestedNodeAsync(NewNode("banned-agent") with { Banned = true }, Ct);
+
+        var admitted = await Store.AddIssuanceRecordsAsync([NewRecord("a1", SvidKind.X509, "web", "entry-a", agent.SpiffeId, 0)], agent.SpiffeId, Ct);
+        var ofBanned = await Store.AddIssuanceRecordsAsync([NewRecord("b1", SvidKind.X509, "web", "entry-a", banned.SpiffeId, 0)], banned.SpiffeId, Ct);
+        var ofMissing = await Store.AddIssuanceRecordsAsync([NewRecord("c1", SvidKind.X509, "web", "entry-a", Id("nobody"), 0)], Id("nobody"), Ct);
+
+        Assert.True(admitted);
+        Assert.False(ofBanned);
+        Assert.False(ofMissing);
+        Assert.Single((await Store.ListIssuanceRecordsAsync(new IssuanceFilter { Serial = $"{_ns}a1" }, Ct)).Items);
+        Assert.Empty((await Store.ListIssuanceRecordsAsync(new IssuanceFilter { Serial = $"{_ns}b1" }, Ct)).Items);
+        Assert.Empty((await Store.ListIssuanceRecordsAsync(new IssuanceFilter { Serial = $"{_ns}c1" }, Ct)).Items);
+        Assert.Equal(agent.LastSeenAt, (await Store.GetAttestedNodeAsync(agent.SpiffeId, Ct))!.LastSeenAt);
+    }
+
     private IssuanceRecord NewRecord(string serial, SvidKind kind, string path, string? entry, string caller, int second) => new()
     {
         Serial = _ns + serial,

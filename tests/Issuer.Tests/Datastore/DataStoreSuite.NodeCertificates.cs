@@ -5,33 +5,89 @@ namespace IdentityIssuer.Issuer.Tests.Datastore;
 public abstract partial class DataStoreSuite
 {
     [Fact]
-    public async Task UpdateAttestedNodeCertificate_WithTheCurrentSerial_ReplacesItOnce()
+    public async Task SetAttestedNodeNewCertificate_KeepsTheCurrentSerial_AndOnlyOneOfTwoRacingRenewalsWins()
     {
         var node = await Store.UpsertAttestedNodeAsync(NewNode("renewing") with { CertificateSerial = "01" }, Ct);
         Clock.Advance(TimeSpan.FromMinutes(5));
 
-        var first = await Store.UpdateAttestedNodeCertificateAsync(node.SpiffeId, "01", "02", Start.AddHours(3), Clock.GetUtcNow(), Ct);
-        var second = await Store.UpdateAttestedNodeCertificateAsync(node.SpiffeId, "01", "03", Start.AddHours(4), Clock.GetUtcNow(), Ct);
+        var first = await Store.SetAttestedNodeNewCertificateAsync(node.SpiffeId, "01", null, "02", Start.AddHours(3), Clock.GetUtcNow(), Ct);
+        var racing = await Store.SetAttestedNodeNewCertificateAsync(node.SpiffeId, "01", null, "03", Start.AddHours(4), Clock.GetUtcNow(), Ct);
         var read = await Store.GetAttestedNodeAsync(node.SpiffeId, Ct);
 
         Assert.True(first);
-        Assert.False(second);
-        Assert.Equal("02", read!.CertificateSerial);
-        Assert.Equal(Start.AddHours(3), read.CertificateNotAfter);
+        Assert.False(racing);
+        Assert.Equal("01", read!.CertificateSerial);
+        Assert.Equal(node.CertificateNotAfter, read.CertificateNotAfter);
+        Assert.Equal("02", read.NewCertificateSerial);
+        Assert.Equal(Start.AddHours(3), read.NewCertificateNotAfter);
         Assert.Equal(Start.AddMinutes(5), read.LastSeenAt);
         Assert.Equal(node.Selectors, read.Selectors);
     }
 
     [Fact]
-    public async Task UpdateAttestedNodeCertificate_OfABannedOrMissingNode_ChangesNothing()
+    public async Task SetAttestedNodeNewCertificate_RepeatedWithTheCurrentSerial_ReplacesThePendingOne()
     {
-        var node = await Store.UpsertAttestedNodeAsync(NewNode("banned") with { CertificateSerial = "01", Banned = true }, Ct);
+        var node = await Store.UpsertAttestedNodeAsync(NewNode("retrying") with { CertificateSerial = "01" }, Ct);
+        await Store.SetAttestedNodeNewCertificateAsync(node.SpiffeId, "01", null, "02", Start.AddHours(3), Start, Ct);
 
-        Assert.False(await Store.UpdateAttestedNodeCertificateAsync(node.SpiffeId, "01", "02", Start.AddHours(3), Start, Ct));
-        Assert.False(await Store.UpdateAttestedNodeCertificateAsync(Id("nobody"), "01", "02", Start.AddHours(3), Start, Ct));
+        var repeated = await Store.SetAttestedNodeNewCertificateAsync(node.SpiffeId, "01", "02", "03", Start.AddHours(4), Start, Ct);
+        var read = await Store.GetAttestedNodeAsync(node.SpiffeId, Ct);
+
+        Assert.True(repeated);
+        Assert.Equal("01", read!.CertificateSerial);
+        Assert.Equal("03", read.NewCertificateSerial);
+        Assert.Equal(Start.AddHours(4), read.NewCertificateNotAfter);
+        Assert.False(await Store.PromoteAttestedNodeNewCertificateAsync(node.SpiffeId, "02", Start, Ct));
+    }
+
+    [Fact]
+    public async Task PromoteAttestedNodeNewCertificate_MakesThePendingSerialCurrent_Once()
+    {
+        var node = await Store.UpsertAttestedNodeAsync(NewNode("promoting") with { CertificateSerial = "01" }, Ct);
+        await Store.SetAttestedNodeNewCertificateAsync(node.SpiffeId, "01", null, "02", Start.AddHours(3), Start, Ct);
+
+        var promoted = await Store.PromoteAttestedNodeNewCertificateAsync(node.SpiffeId, "02", Start.AddMinutes(7), Ct);
+        var again = await Store.PromoteAttestedNodeNewCertificateAsync(node.SpiffeId, "02", Start.AddMinutes(8), Ct);
+        var read = await Store.GetAttestedNodeAsync(node.SpiffeId, Ct);
+
+        Assert.True(promoted);
+        Assert.False(again);
+        Assert.Equal("02", read!.CertificateSerial);
+        Assert.Equal(Start.AddHours(3), read.CertificateNotAfter);
+        Assert.Null(read.NewCertificateSerial);
+        Assert.Null(read.NewCertificateNotAfter);
+        Assert.Equal(Start.AddMinutes(7), read.LastSeenAt);
+        Assert.False(await Store.SetAttestedNodeNewCertificateAsync(node.SpiffeId, "01", null, "04", Start.AddHours(5), Start, Ct));
+    }
+
+    [Fact]
+    public async Task SetAndPromoteAttestedNodeNewCertificate_OfABannedOrMissingNode_ChangeNothing()
+    {
+        var node = await Store.UpsertAttestedNodeAsync(NewNode("banned") with { CertificateSerial = "01" }, Ct);
+        await Store.SetAttestedNodeNewCertificateAsync(node.SpiffeId, "01", null, "02", Start.AddHours(3), Start, Ct);
+        await Store.SetAttestedNodeBannedAsync(node.SpiffeId, true, Ct);
+
+        Assert.False(await Store.SetAttestedNodeNewCertificateAsync(node.SpiffeId, "01", "02", "03", Start.AddHours(3), Start, Ct));
+        Assert.False(await Store.PromoteAttestedNodeNewCertificateAsync(node.SpiffeId, "02", Start, Ct));
+        Assert.False(await Store.SetAttestedNodeNewCertificateAsync(Id("nobody"), "01", null, "02", Start.AddHours(3), Start, Ct));
+        Assert.False(await Store.PromoteAttestedNodeNewCertificateAsync(Id("nobody"), "02", Start, Ct));
         var read = await Store.GetAttestedNodeAsync(node.SpiffeId, Ct);
         Assert.Equal("01", read!.CertificateSerial);
+        Assert.Equal("02", read.NewCertificateSerial);
         Assert.True(read.Banned);
+    }
+
+    [Fact]
+    public async Task UpsertAttestedNode_ClearsAPendingSerial()
+    {
+        var node = await Store.UpsertAttestedNodeAsync(NewNode("reattesting") with { CertificateSerial = "01" }, Ct);
+        await Store.SetAttestedNodeNewCertificateAsync(node.SpiffeId, "01", null, "02", Start.AddHours(3), Start, Ct);
+
+        var upserted = await Store.UpsertAttestedNodeAsync(node with { CertificateSerial = "05" }, Ct);
+
+        Assert.Equal("05", upserted.CertificateSerial);
+        Assert.Null(upserted.NewCertificateSerial);
+        Assert.Null(upserted.NewCertificateNotAfter);
     }
 
     [Fact]
@@ -55,7 +111,7 @@ public abstract partial class DataStoreSuite
         var node = await Store.UpsertAttestedNodeAsync(NewNode("ban-me") with { CertificateSerial = "01" }, Ct);
 
         var banned = await Store.SetAttestedNodeBannedAsync(node.SpiffeId, true, Ct);
-        var renewed = await Store.UpdateAttestedNodeCertificateAsync(node.SpiffeId, "01", "02", Start.AddHours(3), Start, Ct);
+        var renewed = await Store.SetAttestedNodeNewCertificateAsync(node.SpiffeId, "01", null, "02", Start.AddHours(3), Start, Ct);
         await Store.TouchAttestedNodeAsync(node.SpiffeId, Start.AddMinutes(9), Ct);
         var afterBan = await Store.GetAttestedNodeAsync(node.SpiffeId, Ct);
         var unbanned = await Store.SetAttestedNodeBannedAsync(node.SpiffeId, false, Ct);
@@ -65,6 +121,7 @@ public abstract partial class DataStoreSuite
         Assert.False(renewed);
         Assert.True(afterBan!.Banned);
         Assert.Equal("01", afterBan.CertificateSerial);
+        Assert.Null(afterBan.NewCertificateSerial);
         Assert.Equal(node.Selectors, afterBan.Selectors);
         Assert.True(unbanned);
         Assert.False(afterUnban!.Banned);

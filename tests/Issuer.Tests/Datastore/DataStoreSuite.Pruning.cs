@@ -32,12 +32,14 @@ public abstract partial class DataStoreSuite
         await store.SetAttestedNodeBannedAsync(Id("banned"), banned: true, Ct);
         await store.UpsertAttestedNodeAsync(NewNode("recent") with { CertificateNotAfter = Start.AddHours(-1) }, Ct);
         await store.UpsertAttestedNodeAsync(NewNode("live"), Ct);
+        await store.UpsertAttestedNodeAsync(NewNode("renewed") with { CertificateSerial = "01", CertificateNotAfter = Start.AddDays(-2) }, Ct);
+        await store.SetAttestedNodeNewCertificateAsync(Id("renewed"), "01", null, "02", Start.AddHours(1), Start.AddDays(-3), Ct);
 
         Assert.Equal(1, await store.PruneAttestedNodesAsync(Start.AddDays(-1), Ct));
         Assert.Equal(0, await store.PruneAttestedNodesAsync(Start.AddDays(-1), Ct));
 
         var left = (await store.ListAttestedNodesAsync(0, null, Ct)).Items.Select(n => n.SpiffeId).ToList();
-        Assert.Equal([Id("banned"), Id("live"), Id("recent")], left);
+        Assert.Equal([Id("banned"), Id("live"), Id("recent"), Id("renewed")], left);
         Assert.True((await store.GetAttestedNodeAsync(Id("banned"), Ct))!.Banned);
     }
 

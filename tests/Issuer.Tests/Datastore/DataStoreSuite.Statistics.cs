@@ -19,10 +19,13 @@ public abstract partial class DataStoreSuite
             TestRows.Record("later", now.AddDays(1).AddMilliseconds(1), SvidKind.X509),
             TestRows.Record("jwt", now.AddMinutes(1), SvidKind.Jwt),
         ], Ct);
-        foreach (var (name, notAfter) in new[] { ("live", now.AddMinutes(1)), ("gone", now), ("banned", now.AddMinutes(1)) })
+        foreach (var (name, notAfter) in new[] { ("live", now.AddMinutes(1)), ("gone", now), ("banned", now.AddMinutes(1)), ("renewed", now) })
         {
             await store.UpsertAttestedNodeAsync(TestRows.Node(name, notAfter), Ct);
         }
+
+        // Its current SVID has expired, but it holds a renewed one it has not used yet: still active.
+        await store.SetAttestedNodeNewCertificateAsync("spiffe://example.org/agent/renewed", "01", null, "02", now.AddMinutes(1), now, Ct);
 
         await store.SetAttestedNodeBannedAsync("spiffe://example.org/agent/banned", banned: true, Ct);
         await store.RevokeSvidsAsync([new RevokedSvid { AuthorityId = "ski", Serial = "hour", SpiffeId = "spiffe://example.org/w", Caller = "t", NotAfter = now.AddHours(1) }], Ct);
@@ -32,7 +35,7 @@ public abstract partial class DataStoreSuite
         Assert.Equal(1, statistics.SvidsExpiringWithinHour[SvidKind.X509]);
         Assert.Equal(2, statistics.SvidsExpiringWithinDay[SvidKind.X509]);
         Assert.Equal(1, statistics.SvidsExpiringWithinHour[SvidKind.Jwt]);
-        Assert.Equal((1, 1, 1), (statistics.ActiveNodes, statistics.ExpiredNodes, statistics.BannedNodes));
+        Assert.Equal((2, 1, 1), (statistics.ActiveNodes, statistics.ExpiredNodes, statistics.BannedNodes));
         Assert.Equal(1, statistics.RevokedSvids);
     }
 

@@ -52,7 +52,8 @@ internal sealed class IssuerServices : IAsyncDisposable
         where TJob : IssuerJob => ActivatorUtilities.CreateInstance<TJob>(Provider);
 
     /// <summary>Starts the services; <paramref name="settings"/> override the defaults (memory keys, SQLite in a temp dir). A given directory is left in place on dispose.</summary>
-    public static async Task<IssuerServices> StartAsync(IDictionary<string, string?>? settings = null, string? directory = null, FakeClock? clock = null)
+    /// <param name="configure">Changes to the services after the issuer's own are added (e.g. <see cref="HookedDataStore.Install"/>).</param>
+    public static async Task<IssuerServices> StartAsync(IDictionary<string, string?>? settings = null, string? directory = null, FakeClock? clock = null, Action<IServiceCollection>? configure = null)
     {
         var owns = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "issuer-tests-" + Guid.NewGuid().ToString("N"));
@@ -76,6 +77,7 @@ internal sealed class IssuerServices : IAsyncDisposable
         services.AddIssuerServices(configuration);
         services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.SectionName));
         services.AddIssuerMetrics();
+        configure?.Invoke(services);
         var provider = services.BuildServiceProvider();
         var started = new IssuerServices(provider, directory, clock, owns);
         await started.Store.MigrateAsync(CancellationToken.None);

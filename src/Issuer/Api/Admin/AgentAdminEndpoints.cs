@@ -134,7 +134,8 @@ internal static partial class AgentAdminEndpoints
         node.CanReattest,
         node.Selectors,
         node.CreatedAt,
-        node.LastSeenAt);
+        node.LastSeenAt,
+        node.NewCertificateSerial);
 
     [LoggerMessage(EventId = 620, Level = LogLevel.Warning, Message = "Admin: agent {AgentId} {Action}")]
     private static partial void LogAction(ILogger logger, string agentId, string action);

@@ -17,6 +17,9 @@ internal static partial class AgentApiLog
     [LoggerMessage(EventId = 604, Level = LogLevel.Debug, Message = "Signed {Count} X509-SVIDs for agent {AgentId}")]
     public static partial void Signed(ILogger logger, int count, string agentId);
 
+    [LoggerMessage(EventId = 606, Level = LogLevel.Warning, Message = "Entry {EntryId} ({SpiffeId}) asks for {Kind}-SVIDs valid {Ttl}, above the issuer's maximum {Max}; signing them capped at the maximum (lower the entry's TTL to silence this)")]
+    public static partial void TtlCapped(ILogger logger, string kind, string entryId, string spiffeId, TimeSpan ttl, TimeSpan max);
+
     [LoggerMessage(EventId = 605, Level = LogLevel.Error, Message = "Agent API request {Path} failed")]
     public static partial void Failed(ILogger logger, string path, Exception exception);
 }

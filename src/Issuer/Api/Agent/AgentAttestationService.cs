@@ -142,14 +142,20 @@ internal sealed class AgentAttestationService
     public async Task<RenewResponse> RenewAsync(AuthenticatedAgent agent, RenewRequest request, CancellationToken cancellationToken)
     {
         var csr = AgentSvidChain.DecodeCsr(request.Csr, "csr");
-        var minted = await _minter.MintAsync(
-            new X509SvidParams { SpiffeId = agent.AgentId, Csr = csr, Caller = agent.AgentId.ToString() },
-            cancellationToken);
-        var swapped = await _store.UpdateAttestedNodeCertificateAsync(
-            agent.Node.SpiffeId, agent.Node.CertificateSerial, minted.Serial, minted.NotAfter, _time.GetUtcNow(), cancellationToken);
-        if (!swapped)
+        var minted = (await _minter.MintForAgentAsync(
+            agent.Node.SpiffeId,
+            [new X509SvidParams { SpiffeId = agent.AgentId, Csr = csr, Caller = agent.AgentId.ToString() }],
+            cancellationToken))?[0]
+            ?? throw AgentApiException.Forbidden($"agent {agent.AgentId} was banned or evicted while renewing; no SVID was issued");
+
+        // The new SVID is pending, the current one stays valid until the new one is first used: a reply
+        // lost on the way back (the agent fails over and asks again with the current SVID) costs nothing,
+        // and the repeat replaces the pending SVID, so never more than one renewed SVID is accepted.
+        var recorded = await _store.SetAttestedNodeNewCertificateAsync(
+            agent.Node.SpiffeId, agent.Node.CertificateSerial, agent.Node.NewCertificateSerial, minted.Serial, minted.NotAfter, _time.GetUtcNow(), cancellationToken);
+        if (!recorded)
         {
-            throw AgentApiException.Forbidden($"agent {agent.AgentId} changed while renewing (renewed elsewhere, evicted or banned); use the current SVID or attest again");
+            throw AgentApiException.Forbidden($"agent {agent.AgentId} changed while renewing (renewed at the same time, evicted or banned); try again with the current SVID or attest again");
         }
 
         AgentApiLog.Renewed(_logger, agent.AgentId.ToString(), minted.Serial, minted.NotAfter);

@@ -10,8 +10,9 @@ namespace IdentityIssuer.Issuer.Api.Agent;
 /// <summary>
 /// Authenticates an mTLS agent request in the application (the TLS layer accepts any client
 /// certificate): the certificate must be a valid X509-SVID of this trust domain's bundle whose ID is an
-/// agent ID, and the agent's node must exist, not be banned, and hold exactly this SVID's serial, so an
-/// SVID that was renewed away or whose node was evicted is refused and the agent re-attests.
+/// agent ID, and the agent's node must exist, not be banned, and hold this SVID's serial as its current
+/// one or as the one its last renewal issued. The first use of a renewed SVID makes it current; from
+/// then on the previous SVID is refused, and so is an SVID whose node was evicted (the agent re-attests).
 /// </summary>
 internal sealed class AgentAuthenticator
 {
@@ -69,14 +70,26 @@ internal sealed class AgentAuthenticator
         }
 
         var serial = leaf.SerialNumber.ToLowerInvariant();
+        if (string.Equals(node.NewCertificateSerial, serial, StringComparison.Ordinal))
+        {
+            // First use of the renewed SVID: it becomes current and the previous one is refused from now on.
+            // Losing the compare-and-set means a concurrent request promoted it (or it was replaced): re-read.
+            await _store.PromoteAttestedNodeNewCertificateAsync(node.SpiffeId, serial, now, cancellationToken);
+            node = await _store.GetAttestedNodeAsync(agentId.ToString(), cancellationToken)
+                ?? throw AgentApiException.Forbidden($"agent {agentId} is not attested (it may have been evicted); attest again");
+            if (node.Banned)
+            {
+                throw AgentApiException.Forbidden($"agent {agentId} is banned");
+            }
+        }
+        else if (string.Equals(node.CertificateSerial, serial, StringComparison.Ordinal) && now - node.LastSeenAt >= LastSeenResolution)
+        {
+            await _store.TouchAttestedNodeAsync(node.SpiffeId, now, cancellationToken);
+        }
+
         if (!string.Equals(node.CertificateSerial, serial, StringComparison.Ordinal))
         {
             throw AgentApiException.Forbidden($"the SVID with serial {serial} is no longer agent {agentId}'s current SVID (renewed or re-attested); use the current one or attest again");
-        }
-
-        if (now - node.LastSeenAt >= LastSeenResolution)
-        {
-            await _store.TouchAttestedNodeAsync(node.SpiffeId, now, cancellationToken);
         }
 
         return new AuthenticatedAgent(agentId, node, bundle);

@@ -1,15 +1,19 @@
 using IdentityIssuer.Attestation.AgentApi;
 using IdentityIssuer.Issuer.Ca;
+using IdentityIssuer.Issuer.Configuration;
 using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Spiffe;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace IdentityIssuer.Issuer.Api.Agent;
 
 /// <summary>
 /// Workload SVIDs on behalf of an agent, only for entries the agent is authorized for. A batch with any
 /// entry the agent may not have is refused whole: nothing is signed and nothing recorded. The SPIFFE
-/// ID, DNS names and lifetime come from the entry; the CSR gives only the key.
+/// ID, DNS names and lifetime come from the entry; the CSR gives only the key. An entry whose lifetime
+/// is above <c>Issuer:MaxX509SvidTtl</c> / <c>Issuer:MaxJwtSvidTtl</c> (stored before the maximum was
+/// lowered) gets an SVID capped at the maximum, with a warning, rather than failing its whole batch.
 /// </summary>
 internal sealed class AgentSvidService
 {
@@ -19,13 +23,15 @@ internal sealed class AgentSvidService
     private readonly AgentEntryAuthorizer _authorizer;
     private readonly X509SvidMinter _x509;
     private readonly JwtSvidMinter _jwt;
+    private readonly IssuerOptions _issuer;
     private readonly ILogger<AgentSvidService> _logger;
 
-    public AgentSvidService(AgentEntryAuthorizer authorizer, X509SvidMinter x509, JwtSvidMinter jwt, ILogger<AgentSvidService> logger)
+    public AgentSvidService(AgentEntryAuthorizer authorizer, X509SvidMinter x509, JwtSvidMinter jwt, IOptions<IssuerOptions> issuer, ILogger<AgentSvidService> logger)
     {
         _authorizer = authorizer;
         _x509 = x509;
         _jwt = jwt;
+        _issuer = issuer.Value;
         _logger = logger;
     }
 
@@ -51,17 +57,19 @@ internal sealed class AgentSvidService
         var set = await _authorizer.GetAsync(agent, cancellationToken);
         var entries = items.Select(item => Authorized(agent, set, item.EntryId)).ToList();
         var caller = agent.AgentId.ToString();
-        var minted = await _x509.MintBatchAsync(
+        var minted = await _x509.MintForAgentAsync(
+            caller,
             [.. entries.Select((entry, i) => new X509SvidParams
             {
                 SpiffeId = SpiffeId.Parse(entry.SpiffeId),
                 Csr = csrs[i],
-                Ttl = TimeSpan.FromSeconds(entry.X509SvidTtlSeconds),
+                Ttl = Capped(entry, "X509", entry.X509SvidTtlSeconds, _issuer.MaxX509SvidTtl),
                 DnsNames = entry.DnsNames,
                 EntryId = entry.Id,
                 Caller = caller,
             })],
-            cancellationToken);
+            cancellationToken)
+            ?? throw AgentApiException.Forbidden($"agent {caller} was banned or evicted while its request ran; no SVID was issued");
         AgentApiLog.Signed(_logger, minted.Count, caller);
         return new SignX509Response(
             [.. minted.Select((svid, i) => new SignedX509Svid(entries[i].Id, svid.SpiffeId.ToString(), AgentSvidChain.Encode(svid, agent.Bundle), svid.NotAfter))]);
@@ -84,11 +92,24 @@ internal sealed class AgentSvidService
         var minted = await _jwt.MintAsync(
             SpiffeId.Parse(entry.SpiffeId),
             request.Audience,
-            TimeSpan.FromSeconds(entry.JwtSvidTtlSeconds),
+            Capped(entry, "JWT", entry.JwtSvidTtlSeconds, _issuer.MaxJwtSvidTtl),
             entry.Id,
             agent.AgentId.ToString(),
             cancellationToken);
         return new MintJwtResponse(minted.SpiffeId.ToString(), minted.Token, minted.ExpiresAt);
+    }
+
+    /// <summary>The entry's lifetime, or the configured maximum (with a warning) when the entry asks for more.</summary>
+    private TimeSpan Capped(RegistrationEntry entry, string kind, int ttlSeconds, TimeSpan max)
+    {
+        var ttl = TimeSpan.FromSeconds(ttlSeconds);
+        if (ttl <= max)
+        {
+            return ttl;
+        }
+
+        AgentApiLog.TtlCapped(_logger, kind, entry.Id, entry.SpiffeId, ttl, max);
+        return max;
     }
 
     private static RegistrationEntry Authorized(AuthenticatedAgent agent, AuthorizedEntrySet set, string entryId) =>

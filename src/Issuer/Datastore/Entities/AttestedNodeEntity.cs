@@ -21,4 +21,11 @@ internal sealed class AttestedNodeEntity
     public long CreatedAt { get; set; }
 
     public long LastSeenAt { get; set; }
+
+    // Added by migration PendingAgentSvid, so last: SQLite appends added columns, and the schema test compares the table text.
+
+    /// <summary>Serial of the SVID the last renewal issued, until the agent first uses it; null when none is pending.</summary>
+    public string? NewCertificateSerial { get; set; }
+
+    public long? NewCertificateNotAfter { get; set; }
 }

@@ -60,7 +60,7 @@ public sealed class AgentMtlsTests : IClassFixture<IssuerHostFixture>
     }
 
     [Fact]
-    public async Task Renew_GivesANewSvid_AndTheOldOneIsThenRefusedWith403()
+    public async Task Renew_GivesANewSvid_AndOnceItIsUsedTheOldOneIsRefusedWith403()
     {
         var agent = await _agents.AttestWithJoinTokenAsync();
         using var oldClient = _agents.Http(agent.Svid);
@@ -70,17 +70,53 @@ public sealed class AgentMtlsTests : IClassFixture<IssuerHostFixture>
         var renewed = await renew.Content.ReadFromJsonAsync<RenewResponse>();
         using var newSvid = AgentTestClient.WithKey(renewed!.SvidChain[0], key);
         using var newClient = _agents.Http(newSvid);
+        var withNew = await newClient.GetAsync(new Uri(AgentApiPaths.Sync, UriKind.Relative));
         using var oldClientAgain = _agents.Http(agent.Svid);
         var withOld = await oldClientAgain.GetAsync(new Uri(AgentApiPaths.Sync, UriKind.Relative));
-        var withNew = await newClient.GetAsync(new Uri(AgentApiPaths.Sync, UriKind.Relative));
         var node = await _agents.Store.GetAttestedNodeAsync(agent.Id, CancellationToken.None);
 
         Assert.Equal(HttpStatusCode.OK, renew.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, withNew.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, withOld.StatusCode);
         Assert.Contains("no longer", await withOld.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.OK, withNew.StatusCode);
         Assert.Equal(newSvid.SerialNumber.ToLowerInvariant(), node!.CertificateSerial);
         Assert.Contains(agent.Id, newSvid.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.UrlName, false), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Renew_WhenTheReplyIsLost_RenewingAgainWithTheOldSvidWorks_AndOnlyTheSvidInUseStaysValid()
+    {
+        var agent = await _agents.AttestWithJoinTokenAsync();
+        var (csr, key) = Csr.Create();
+        var request = new RenewRequest(Convert.ToBase64String(csr));
+
+        // The first renewal commits but its reply never reaches the agent, which fails over and asks again with the old SVID.
+        using var lostClient = _agents.Http(agent.Svid);
+        var lost = await lostClient.PostAsJsonAsync(AgentApiPaths.Renew, request);
+        var lostReply = (await lost.Content.ReadFromJsonAsync<RenewResponse>())!;
+        using var lostSvid = AgentTestClient.WithKey(lostReply.SvidChain[0], key);
+        using var retryClient = _agents.Http(agent.Svid);
+        var retry = await retryClient.PostAsJsonAsync(AgentApiPaths.Renew, request);
+        var retryBody = await retry.Content.ReadAsStringAsync();
+        Assert.True(retry.IsSuccessStatusCode, retryBody);
+        var renewed = System.Text.Json.JsonSerializer.Deserialize<RenewResponse>(retryBody, System.Text.Json.JsonSerializerOptions.Web)!;
+        using var newSvid = AgentTestClient.WithKey(renewed.SvidChain[0], key);
+        using var newClient = _agents.Http(newSvid);
+        var withNew = await newClient.GetAsync(new Uri(AgentApiPaths.Sync, UriKind.Relative));
+        var (nextCsr, nextKey) = Csr.Create();
+        nextKey.Dispose();
+        var renewAgain = await newClient.PostAsJsonAsync(AgentApiPaths.Renew, new RenewRequest(Convert.ToBase64String(nextCsr)));
+        using var oldClient = _agents.Http(agent.Svid);
+        var withOld = await oldClient.GetAsync(new Uri(AgentApiPaths.Sync, UriKind.Relative));
+        using var lostSvidClient = _agents.Http(lostSvid);
+        var withLost = await lostSvidClient.GetAsync(new Uri(AgentApiPaths.Sync, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, lost.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, withNew.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, renewAgain.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, withOld.StatusCode);
+        Assert.Contains("no longer", await withOld.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, withLost.StatusCode);
     }
 
     [Fact]

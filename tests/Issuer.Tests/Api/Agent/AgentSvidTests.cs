@@ -63,6 +63,65 @@ public sealed class AgentSvidTests : IClassFixture<IssuerHostFixture>
     }
 
     [Fact]
+    public async Task SignX509_AnEntryWhoseTtlExceedsTheMax_IsCappedAtTheMax_AndTheOthersAreStillSigned()
+    {
+        // An entry stored before Issuer:MaxX509SvidTtl (30 days here) was lowered below its TTL.
+        var agent = await _agents.AttestWithJoinTokenAsync();
+        var first = await _agents.CreateEntryAsync(AgentTestClient.NewId("first"), agent.Id, "unix:uid:1");
+        var tooLong = await _agents.Store.CreateEntryAsync(
+            new RegistrationEntry
+            {
+                SpiffeId = AgentTestClient.NewId("too-long"),
+                ParentId = agent.Id,
+                Selectors = [Attestation.Selectors.Selector.Parse("unix:uid:2")],
+                X509SvidTtlSeconds = (int)TimeSpan.FromDays(31).TotalSeconds,
+                JwtSvidTtlSeconds = 300,
+            },
+            CancellationToken.None);
+        var last = await _agents.CreateEntryAsync(AgentTestClient.NewId("last"), agent.Id, "unix:uid:3");
+        using var http = _agents.Http(agent.Svid);
+
+        var response = await http.PostAsJsonAsync(AgentApiPaths.SignX509, new SignX509Request([Item(first.Id), Item(tooLong.Id), Item(last.Id)]));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var signed = System.Text.Json.JsonSerializer.Deserialize<SignX509Response>(body, System.Text.Json.JsonSerializerOptions.Web)!;
+        Assert.Equal([first.Id, tooLong.Id, last.Id], signed.Svids.Select(s => s.EntryId));
+        var lifetimes = signed.Svids.Select(svid =>
+        {
+            using var leaf = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(svid.Chain[0]));
+            return leaf.NotAfter - leaf.NotBefore;
+        }).ToList();
+        Assert.InRange(lifetimes[0].TotalSeconds, 600, 611);
+        Assert.True(lifetimes[1] <= TimeSpan.FromDays(30) + TimeSpan.FromSeconds(11), $"lifetime {lifetimes[1]} exceeds the 30-day maximum");
+        Assert.InRange(lifetimes[2].TotalSeconds, 600, 611);
+    }
+
+    [Fact]
+    public async Task MintJwt_ForAnEntryWhoseTtlExceedsTheMax_IsCappedAtTheMax()
+    {
+        var agent = await _agents.AttestWithJoinTokenAsync();
+        var tooLong = await _agents.Store.CreateEntryAsync(
+            new RegistrationEntry
+            {
+                SpiffeId = AgentTestClient.NewId("jwt-too-long"),
+                ParentId = agent.Id,
+                Selectors = [Attestation.Selectors.Selector.Parse("unix:uid:2")],
+                X509SvidTtlSeconds = 600,
+                JwtSvidTtlSeconds = (int)TimeSpan.FromDays(2).TotalSeconds,
+            },
+            CancellationToken.None);
+        using var http = _agents.Http(agent.Svid);
+
+        var response = await http.PostAsJsonAsync(AgentApiPaths.MintJwt, new MintJwtRequest(tooLong.Id, ["aud"]));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var minted = System.Text.Json.JsonSerializer.Deserialize<MintJwtResponse>(body, System.Text.Json.JsonSerializerOptions.Web)!;
+        Assert.True(minted.ExpiresAt <= DateTimeOffset.UtcNow + TimeSpan.FromDays(1), $"expiry {minted.ExpiresAt:O} is beyond the 1-day maximum");
+    }
+
+    [Fact]
     public async Task SignX509_ABadCsr_Gets400NamingTheItem()
     {
         var agent = await _agents.AttestWithJoinTokenAsync();

@@ -1,6 +1,9 @@
 namespace IdentityIssuer.Issuer.Api.Admin.Contracts;
 
-/// <summary>An attested agent as the admin API returns it.</summary>
+/// <summary>
+/// An attested agent as the admin API returns it. <see cref="PendingSvidSerial"/> is the SVID the last
+/// renewal issued that the agent has not used yet (null when none): until it is used, the current one stays valid.
+/// </summary>
 public sealed record AgentView(
     string AgentId,
     string AttestationType,
@@ -10,4 +13,5 @@ public sealed record AgentView(
     bool CanReattest,
     IReadOnlyList<string> Selectors,
     DateTimeOffset AttestedAt,
-    DateTimeOffset LastSeenAt);
+    DateTimeOffset LastSeenAt,
+    string? PendingSvidSerial);
