@@ -19,7 +19,8 @@ internal sealed partial class WorkloadApiServer
     public const string CallerChangedMessage = NoIdentityMessage + ": the process that opened this connection has exited or changed; reconnect";
 
     private readonly IIdentityCache _cache;
-    private readonly IWorkloadAttestation _attestation;
+    private readonly WorkloadCallerAttestation _attestation;
+    private readonly WorkloadStreamLimiter _streams;
     private readonly IOptions<WorkloadApiOptions> _options;
     private readonly TimeProvider _time;
     private readonly IHostApplicationLifetime _lifetime;
@@ -27,7 +28,8 @@ internal sealed partial class WorkloadApiServer
 
     public WorkloadApiServer(
         IIdentityCache cache,
-        IWorkloadAttestation attestation,
+        WorkloadCallerAttestation attestation,
+        WorkloadStreamLimiter streams,
         IOptions<WorkloadApiOptions> options,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
@@ -35,6 +37,7 @@ internal sealed partial class WorkloadApiServer
     {
         _cache = cache;
         _attestation = attestation;
+        _streams = streams;
         _options = options;
         _time = time;
         _lifetime = lifetime;
@@ -79,6 +82,8 @@ internal sealed partial class WorkloadApiServer
             {
                 throw new GrpcStatusException(GrpcStatusCode.Unimplemented, $"unknown service {service}");
             }
+
+            using var place = _streams.Enter(uid);
 
             Task call = method switch
             {

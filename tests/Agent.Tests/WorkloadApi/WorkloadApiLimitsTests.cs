@@ -12,6 +12,9 @@ public sealed class WorkloadApiLimitsTests : WorkloadApiTest
     {
         [$"{WorkloadApiOptions.SectionName}:MaxStreamsPerUid"] = "2",
         [$"{WorkloadApiOptions.SectionName}:MaxStreams"] = "3",
+
+        // Long enough that a slow machine does not see the cache expire part-way through a test.
+        [$"{WorkloadApiOptions.SectionName}:AttestationCacheTtl"] = "00:01:00",
     };
 
     [Fact]
