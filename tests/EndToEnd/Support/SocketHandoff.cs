@@ -90,12 +90,12 @@ public sealed class SocketHandoff : IAsyncDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var output = await process.StandardOutput.ReadToEndAsync(cts.Token);
         await process.WaitForExitAsync(cts.Token);
-        if (process.ExitCode != 0 || !Directory.Exists($"/proc/{ConnectingPid}"))
+        var ours = output.StartsWith("taken ", StringComparison.Ordinal);
+        if (process.ExitCode != 0 || (ours && !Directory.Exists($"/proc/{ConnectingPid}")))
         {
             throw new InvalidOperationException($"could not start a process with pid {ConnectingPid}: {output} {await process.StandardError.ReadToEndAsync(CancellationToken.None)}");
         }
 
-        var ours = output.StartsWith("taken ", StringComparison.Ordinal);
         if (ours)
         {
             _leftovers.Add(ConnectingPid);
