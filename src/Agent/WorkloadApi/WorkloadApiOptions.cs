@@ -17,4 +17,20 @@ public sealed class WorkloadApiOptions
 
     /// <summary>Largest request message accepted, in bytes; larger requests get ResourceExhausted.</summary>
     public int MaxRequestMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// How long the selectors of one process (pid and start time, uid, gid) are reused for its further
+    /// calls instead of attesting it again (kubelet pod list, Docker inspect, executable hash). Every
+    /// call still checks that the pid names the process that connected. Zero attests every call.
+    /// </summary>
+    public TimeSpan AttestationCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many attestations run at once; further callers wait for a free place.</summary>
+    public int MaxConcurrentAttestations { get; set; } = 8;
+
+    /// <summary>Most calls (HTTP/2 streams) open at once from callers of one uid; more get ResourceExhausted.</summary>
+    public int MaxStreamsPerUid { get; set; } = 256;
+
+    /// <summary>Most calls (HTTP/2 streams) open at once from all callers; more get ResourceExhausted.</summary>
+    public int MaxStreams { get; set; } = 4096;
 }

@@ -9,6 +9,9 @@ internal sealed class WorkloadApiOptionsValidator : IValidateOptions<WorkloadApi
     /// <summary>sockaddr_un.sun_path holds 108 bytes including the terminating NUL.</summary>
     internal const int MaxSocketPathBytes = 107;
 
+    /// <summary>Selectors older than this could hide a changed pod or container for too long.</summary>
+    internal static readonly TimeSpan MaxAttestationCacheTtl = TimeSpan.FromMinutes(1);
+
     public ValidateOptionsResult Validate(string? name, WorkloadApiOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -39,6 +42,26 @@ internal sealed class WorkloadApiOptionsValidator : IValidateOptions<WorkloadApi
         if (options.MaxRequestMessageBytes is < 1024 or > 64 * 1024 * 1024)
         {
             errors.Add($"{WorkloadApiOptions.SectionName}:MaxRequestMessageBytes must be between 1024 and 67108864");
+        }
+
+        if (options.AttestationCacheTtl < TimeSpan.Zero || options.AttestationCacheTtl > MaxAttestationCacheTtl)
+        {
+            errors.Add($"{WorkloadApiOptions.SectionName}:AttestationCacheTtl must be between 00:00:00 (no cache) and {MaxAttestationCacheTtl:c}");
+        }
+
+        if (options.MaxConcurrentAttestations is < 1 or > 1024)
+        {
+            errors.Add($"{WorkloadApiOptions.SectionName}:MaxConcurrentAttestations must be between 1 and 1024");
+        }
+
+        if (options.MaxStreamsPerUid is < 1 or > 1_000_000)
+        {
+            errors.Add($"{WorkloadApiOptions.SectionName}:MaxStreamsPerUid must be between 1 and 1000000");
+        }
+
+        if (options.MaxStreams is < 1 or > 1_000_000)
+        {
+            errors.Add($"{WorkloadApiOptions.SectionName}:MaxStreams must be between 1 and 1000000");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -39,5 +39,8 @@ internal sealed partial class WorkloadApiServer
 
         [LoggerMessage(EventId = 410, Level = LogLevel.Warning, Message = "JWT bundle of {TrustDomain} in the cache is unusable and is skipped: {Reason}")]
         public static partial void UnusableJwtBundle(ILogger logger, string trustDomain, string reason);
+
+        [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "Workload API call on the connection of pid {Pid} uid {Uid} refused: that process is no longer the caller: {Reason}")]
+        public static partial void CallerChanged(ILogger logger, int pid, int uid, string reason);
     }
 }

@@ -16,9 +16,11 @@ internal sealed partial class WorkloadApiServer
     public const string ServiceName = "SpiffeWorkloadAPI";
     public const string SecurityHeader = "workload.spiffe.io";
     public const string NoIdentityMessage = "no identity issued";
+    public const string CallerChangedMessage = NoIdentityMessage + ": the process that opened this connection has exited or changed; reconnect";
 
     private readonly IIdentityCache _cache;
-    private readonly IWorkloadAttestation _attestation;
+    private readonly WorkloadCallerAttestation _attestation;
+    private readonly WorkloadStreamLimiter _streams;
     private readonly IOptions<WorkloadApiOptions> _options;
     private readonly TimeProvider _time;
     private readonly IHostApplicationLifetime _lifetime;
@@ -26,7 +28,8 @@ internal sealed partial class WorkloadApiServer
 
     public WorkloadApiServer(
         IIdentityCache cache,
-        IWorkloadAttestation attestation,
+        WorkloadCallerAttestation attestation,
+        WorkloadStreamLimiter streams,
         IOptions<WorkloadApiOptions> options,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
@@ -34,6 +37,7 @@ internal sealed partial class WorkloadApiServer
     {
         _cache = cache;
         _attestation = attestation;
+        _streams = streams;
         _options = options;
         _time = time;
         _lifetime = lifetime;
@@ -69,8 +73,8 @@ internal sealed partial class WorkloadApiServer
         var aborted = context.RequestAborted;
         var stopping = _lifetime.ApplicationStopping;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, stopping);
-        var pid = caller.Credentials.ProcessId;
-        var uid = caller.Credentials.UserId;
+        var pid = caller.Process.ProcessId;
+        var uid = caller.Process.UserId;
         try
         {
             CheckSecurityHeader(context.Request);
@@ -78,6 +82,8 @@ internal sealed partial class WorkloadApiServer
             {
                 throw new GrpcStatusException(GrpcStatusCode.Unimplemented, $"unknown service {service}");
             }
+
+            using var place = _streams.Enter(uid);
 
             Task call = method switch
             {
@@ -129,12 +135,18 @@ internal sealed partial class WorkloadApiServer
 
     private async Task<WorkloadCaller> AttestAsync(WorkloadCallerFeature feature, CancellationToken cancellationToken)
     {
-        var credentials = feature.Credentials;
-        var process = new WorkloadProcess(credentials.ProcessId, credentials.UserId, credentials.GroupId);
+        var process = feature.Process;
         IReadOnlyList<Selector> selectors;
         try
         {
             selectors = await _attestation.AttestAsync(process, cancellationToken);
+        }
+        catch (WorkloadAttestationException e) when (e.CallerChanged)
+        {
+            // Whoever holds the connection now is not the process the kernel named when it connected
+            // (it exited and handed the socket on, or its pid was reused): it has no identity here.
+            Log.CallerChanged(_logger, process.ProcessId, process.UserId, e.Message);
+            throw new GrpcStatusException(GrpcStatusCode.PermissionDenied, CallerChangedMessage);
         }
         catch (WorkloadAttestationException e)
         {

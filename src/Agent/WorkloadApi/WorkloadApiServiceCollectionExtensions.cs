@@ -25,6 +25,8 @@ internal static class WorkloadApiServiceCollectionExtensions
         services.AddOptions<WorkloadApiOptions>().Bind(configuration.GetSection(WorkloadApiOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkloadApiOptions>, WorkloadApiOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<WorkloadCallerAttestation>();
+        services.TryAddSingleton<WorkloadStreamLimiter>();
         services.TryAddSingleton<WorkloadApiServer>();
         services.AddRouting();
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using IdentityIssuer.Attestation.Unix;
+using IdentityIssuer.Attestation.Workload;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
@@ -8,10 +9,13 @@ namespace IdentityIssuer.Agent.WorkloadApi;
 /// <summary>
 /// The Workload API's Unix socket: its directory (created world-readable, 0755), clearing a stale
 /// socket file, the world-writable socket mode (0777), and the connection middleware that records the
-/// caller's peer credentials.
+/// caller's peer credentials and start time.
 /// </summary>
 internal static class WorkloadApiSocket
 {
+    // The pid in SO_PEERCRED is in the agent's pid namespace, so the agent's own /proc describes it.
+    private static readonly WorkloadProcessProbe Probe = new();
+
     public const UnixFileMode DirectoryMode =
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
         UnixFileMode.GroupRead | UnixFileMode.GroupExecute |
@@ -53,26 +57,29 @@ internal static class WorkloadApiSocket
     }
 
     /// <summary>
-    /// Kestrel connection middleware: reads SO_PEERCRED from the accepted socket and attaches it. A
-    /// connection whose credentials cannot be read is closed at once (fail closed).
+    /// Kestrel connection middleware: reads SO_PEERCRED from the accepted socket and the peer
+    /// process's start time, and attaches both; every later attestation on the connection must find
+    /// the pid with that start time. A connection whose credentials or start time cannot be read (the
+    /// process already exited) is closed at once (fail closed).
     /// </summary>
     public static ConnectionDelegate CapturePeerCredentials(ConnectionDelegate next) => async connection =>
     {
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
-        PeerCredentials credentials;
+        WorkloadProcess process;
         try
         {
-            credentials = socket is not null
+            var credentials = socket is not null
                 ? PeerCredentials.FromSocket(socket)
                 : throw new InvalidOperationException("the connection exposes no socket");
+            process = await Probe.CaptureAsync(credentials.ProcessId, credentials.UserId, credentials.GroupId, connection.ConnectionClosed);
         }
-        catch (Exception e) when (e is SocketException or InvalidOperationException or PlatformNotSupportedException)
+        catch (Exception e) when (e is SocketException or InvalidOperationException or PlatformNotSupportedException or WorkloadAttestationException or OperationCanceledException)
         {
             connection.Abort(new ConnectionAbortedException("peer credentials unavailable", e));
             return;
         }
 
-        connection.Features.Set(new WorkloadCallerFeature(credentials));
+        connection.Features.Set(new WorkloadCallerFeature(process));
         await next(connection);
     };
 

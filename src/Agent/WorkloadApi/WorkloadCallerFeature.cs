@@ -1,13 +1,15 @@
-using IdentityIssuer.Attestation.Unix;
+using IdentityIssuer.Attestation.Workload;
 
 namespace IdentityIssuer.Agent.WorkloadApi;
 
 /// <summary>
-/// The kernel's peer credentials of a Workload API connection, read once when the connection is
-/// accepted and attached to the connection's features; every HTTP/2 stream on it sees the same value.
-/// Its presence also marks a request as having come through the Workload API listener.
+/// The caller of a Workload API connection as it was when the connection was accepted: the kernel's
+/// peer credentials (pid, uid, gid) and the process's start time, attached to the connection's
+/// features; every HTTP/2 stream on it sees the same value, and attestation refuses the stream when
+/// the pid no longer has that start time. Its presence also marks a request as having come through
+/// the Workload API listener.
 /// </summary>
-internal sealed class WorkloadCallerFeature(PeerCredentials credentials)
+internal sealed class WorkloadCallerFeature(WorkloadProcess process)
 {
-    public PeerCredentials Credentials { get; } = credentials;
+    public WorkloadProcess Process { get; } = process;
 }

@@ -64,7 +64,7 @@ public sealed class DockerWorkloadAttestor : IWorkloadAttestor, IDisposable
     public async Task<IReadOnlyList<Selector>> AttestAsync(WorkloadProcess process, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(process);
-        var containerId = await FindContainerAsync(process.ProcessId, cancellationToken);
+        var containerId = await FindContainerAsync(process, cancellationToken);
         if (containerId is null)
         {
             return [];
@@ -89,9 +89,10 @@ public sealed class DockerWorkloadAttestor : IWorkloadAttestor, IDisposable
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
 
-    private async Task<string?> FindContainerAsync(int pid, CancellationToken cancellationToken)
+    private async Task<string?> FindContainerAsync(WorkloadProcess process, CancellationToken cancellationToken)
     {
-        var startTime = await _proc.ReadStartTimeAsync(pid, cancellationToken);
+        var pid = process.ProcessId;
+        await _proc.EnsureSameProcessAsync(pid, process.StartTime, cancellationToken);
         var cgroup = await _proc.ReadTextAsync(pid, "cgroup", cancellationToken);
         var container = ContainerCgroupParser.FromCgroupFile(pid, CgroupEntry.ParseFile(cgroup));
         string? id = container?.ContainerId;
@@ -102,7 +103,7 @@ public sealed class DockerWorkloadAttestor : IWorkloadAttestor, IDisposable
             id = ownMounts is null ? null : MountInfoContainerFinder.Find(mounts, ownMounts, _options.DataRoot);
         }
 
-        await _proc.EnsureSameProcessAsync(pid, startTime, cancellationToken);
+        await _proc.EnsureSameProcessAsync(pid, process.StartTime, cancellationToken);
         return id;
     }
 

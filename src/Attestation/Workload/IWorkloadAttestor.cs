@@ -16,5 +16,10 @@ public interface IWorkloadAttestor
     Task<IReadOnlyList<Selector>> AttestAsync(WorkloadProcess process, CancellationToken cancellationToken);
 }
 
-/// <summary>A caller as the kernel reported it when it connected.</summary>
-public sealed record WorkloadProcess(int ProcessId, int UserId, int GroupId);
+/// <summary>
+/// A caller as the kernel reported it when it connected (SO_PEERCRED: pid, effective uid and gid),
+/// with the process's start time (field 22 of <c>/proc/PID/stat</c>, clock ticks since boot) read when
+/// the connection was accepted. The pid and start time together name one process for the life of
+/// the machine: an attestor refuses a pid whose start time is no longer <see cref="StartTime"/>.
+/// </summary>
+public sealed record WorkloadProcess(int ProcessId, int UserId, int GroupId, ulong StartTime);

@@ -48,9 +48,9 @@ public sealed class K8sWorkloadAttestor : IWorkloadAttestor, IDisposable
     {
         ArgumentNullException.ThrowIfNull(process);
         var pid = process.ProcessId;
-        var startTime = await _proc.ReadStartTimeAsync(pid, cancellationToken);
+        await _proc.EnsureSameProcessAsync(pid, process.StartTime, cancellationToken);
         var cgroup = await _proc.ReadTextAsync(pid, "cgroup", cancellationToken);
-        await _proc.EnsureSameProcessAsync(pid, startTime, cancellationToken);
+        await _proc.EnsureSameProcessAsync(pid, process.StartTime, cancellationToken);
 
         var container = ContainerCgroupParser.FromCgroupFile(pid, CgroupEntry.ParseFile(cgroup));
         if (container?.PodUid is not { } podUid)

@@ -50,7 +50,10 @@ internal sealed class ProcFileSystem
         return startTime;
     }
 
-    /// <summary>Fails unless the process still runs with the start time read before attesting it.</summary>
+    /// <summary>
+    /// Fails, with <see cref="WorkloadAttestationException.CallerChanged"/>, unless the pid still names
+    /// the process that connected: the one that had <paramref name="startTime"/> when its connection was accepted.
+    /// </summary>
     public async Task EnsureSameProcessAsync(int processId, ulong startTime, CancellationToken cancellationToken)
     {
         ulong now;
@@ -60,13 +63,14 @@ internal sealed class ProcFileSystem
         }
         catch (WorkloadAttestationException e)
         {
-            throw new WorkloadAttestationException($"process {processId} exited while it was being attested", e);
+            throw new WorkloadAttestationException($"process {processId} that connected has exited", callerChanged: true, e);
         }
 
         if (now != startTime)
         {
             throw new WorkloadAttestationException(
-                $"process {processId} was replaced while it was being attested (start time {startTime}, now {now}): the pid was reused");
+                $"process {processId} is not the process that connected (start time {startTime} at connect, now {now}): the pid was reused",
+                callerChanged: true);
         }
     }
 
@@ -91,6 +95,6 @@ internal sealed class ProcFileSystem
 
     private static WorkloadAttestationException Unreadable(int processId, string path, Exception e) =>
         e is FileNotFoundException or DirectoryNotFoundException
-            ? new WorkloadAttestationException($"process {processId} does not exist (no {path}); it may have exited", e)
+            ? new WorkloadAttestationException($"process {processId} does not exist (no {path}); it may have exited", callerChanged: true, e)
             : new WorkloadAttestationException($"process {processId}: cannot read {path}: {e.Message}", e);
 }

@@ -26,9 +26,9 @@ public sealed class SystemdWorkloadAttestor : IWorkloadAttestor
     {
         ArgumentNullException.ThrowIfNull(process);
         var pid = process.ProcessId;
-        var startTime = await _proc.ReadStartTimeAsync(pid, cancellationToken);
+        await _proc.EnsureSameProcessAsync(pid, process.StartTime, cancellationToken);
         var cgroup = await _proc.ReadTextAsync(pid, "cgroup", cancellationToken);
-        await _proc.EnsureSameProcessAsync(pid, startTime, cancellationToken);
+        await _proc.EnsureSameProcessAsync(pid, process.StartTime, cancellationToken);
 
         var unit = SystemdUnitResolver.FromCgroupFile(CgroupEntry.ParseFile(cgroup));
         if (unit is null)

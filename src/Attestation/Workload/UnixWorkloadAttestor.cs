@@ -19,8 +19,10 @@ namespace IdentityIssuer.Attestation.Workload;
 /// connected (or a reused pid) fails rather than being attested as whoever it is now.
 /// </para>
 /// <para>
-/// Every file is read between two reads of the process's start time; if it changed, the pid was
-/// reused by another process part-way through and attestation fails.
+/// Every file is read between two reads of the process's start time, each compared with the start
+/// time captured when the connection was accepted (<see cref="WorkloadProcess.StartTime"/>); if it
+/// differs, the pid now names another process (the one that connected exited and its pid was reused)
+/// and attestation fails rather than describing the newcomer.
 /// </para>
 /// </remarks>
 public sealed class UnixWorkloadAttestor : IWorkloadAttestor
@@ -46,7 +48,7 @@ public sealed class UnixWorkloadAttestor : IWorkloadAttestor
     {
         ArgumentNullException.ThrowIfNull(process);
         var pid = process.ProcessId;
-        var startTime = await _proc.ReadStartTimeAsync(pid, cancellationToken);
+        await _proc.EnsureSameProcessAsync(pid, process.StartTime, cancellationToken);
 
         var statusText = await _proc.ReadTextAsync(pid, "status", cancellationToken);
         var status = ProcessStatus.Parse(statusText)
@@ -54,7 +56,8 @@ public sealed class UnixWorkloadAttestor : IWorkloadAttestor
         if (status.EffectiveUserId != process.UserId || status.EffectiveGroupId != process.GroupId)
         {
             throw new WorkloadAttestationException(
-                $"process {pid} connected as uid {process.UserId} gid {process.GroupId} but now runs as uid {status.EffectiveUserId} gid {status.EffectiveGroupId}; it must reconnect");
+                $"process {pid} connected as uid {process.UserId} gid {process.GroupId} but now runs as uid {status.EffectiveUserId} gid {status.EffectiveGroupId}; it must reconnect",
+                callerChanged: true);
         }
 
         string? path = null;
@@ -68,7 +71,7 @@ public sealed class UnixWorkloadAttestor : IWorkloadAttestor
             }
         }
 
-        await _proc.EnsureSameProcessAsync(pid, startTime, cancellationToken);
+        await _proc.EnsureSameProcessAsync(pid, process.StartTime, cancellationToken);
 
         var accounts = await UnixAccountDatabase.LoadAsync(_options.PasswdPath, _options.GroupPath, cancellationToken);
         var selectors = new SelectorListBuilder(Name);

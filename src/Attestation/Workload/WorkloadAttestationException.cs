@@ -19,4 +19,18 @@ public sealed class WorkloadAttestationException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>Creates the exception with a message, whether the caller changed, and an optional cause.</summary>
+    public WorkloadAttestationException(string message, bool callerChanged, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        CallerChanged = callerChanged;
+    }
+
+    /// <summary>
+    /// True when the pid no longer names the process that connected: it exited, its pid was reused
+    /// (another start time), or it runs as another user than it connected as. Such a caller cannot be
+    /// attested at all, which is a denial, not a fault that a retry could cure.
+    /// </summary>
+    public bool CallerChanged { get; }
 }

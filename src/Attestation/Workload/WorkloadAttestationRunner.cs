@@ -83,7 +83,10 @@ public sealed class WorkloadAttestationRunner : IDisposable
         }
         catch (Exception e)
         {
-            throw new WorkloadAttestationException($"workload attestor \"{attestor.Name}\" failed for process {process.ProcessId}: {e.Message}", e);
+            throw new WorkloadAttestationException(
+                $"workload attestor \"{attestor.Name}\" failed for process {process.ProcessId}: {e.Message}",
+                callerChanged: e is WorkloadAttestationException { CallerChanged: true },
+                e);
         }
 
         foreach (var selector in selectors)

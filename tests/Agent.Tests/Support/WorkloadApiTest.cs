@@ -13,7 +13,10 @@ public abstract class WorkloadApiTest : IAsyncLifetime
     /// <summary><c>unix:uid:N</c> for the test process's own uid.</summary>
     protected string UidSelector { get; } = $"unix:uid:{Users.CurrentUid()}";
 
-    public async Task InitializeAsync() => Server = await WorkloadApiTestServer.StartAsync(Td);
+    /// <summary>More configuration of the server (none by default).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ServerSettings { get; } = new Dictionary<string, string?>();
+
+    public async Task InitializeAsync() => Server = await WorkloadApiTestServer.StartAsync(Td, ServerSettings);
 
     public async Task DisposeAsync()
     {

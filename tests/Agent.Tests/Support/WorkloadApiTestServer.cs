@@ -15,10 +15,12 @@ namespace IdentityIssuer.Agent.Tests.Support;
 /// </summary>
 internal sealed class WorkloadApiTestServer : IAsyncDisposable
 {
+    private readonly IReadOnlyDictionary<string, string?> _settings;
     private WebApplication? _app;
 
-    private WorkloadApiTestServer(string root, TestTrustDomain trustDomain)
+    private WorkloadApiTestServer(string root, TestTrustDomain trustDomain, IReadOnlyDictionary<string, string?> settings)
     {
+        _settings = settings;
         Root = root;
         SocketPath = Path.Combine(root, "public", "api.sock");
         TrustDomain = trustDomain;
@@ -37,10 +39,11 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
 
     public UidWorkloadAttestation Attestation { get; } = new();
 
-    public static async Task<WorkloadApiTestServer> StartAsync(TestTrustDomain trustDomain)
+    /// <summary>Starts a server; <paramref name="settings"/> are more configuration keys (e.g. <c>WorkloadApi:MaxStreamsPerUid</c>).</summary>
+    public static async Task<WorkloadApiTestServer> StartAsync(TestTrustDomain trustDomain, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var root = Path.Combine("/tmp", "wl-" + Guid.NewGuid().ToString("N")[..10]);
-        var server = new WorkloadApiTestServer(root, trustDomain);
+        var server = new WorkloadApiTestServer(root, trustDomain, settings ?? new Dictionary<string, string?>());
         await server.StartAsync();
         return server;
     }
@@ -54,6 +57,7 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
         {
             [$"{WorkloadApiOptions.SectionName}:{nameof(WorkloadApiOptions.SocketPath)}"] = SocketPath,
         });
+        builder.Configuration.AddInMemoryCollection(_settings);
         builder.Services.AddSingleton<IIdentityCache>(Cache);
         builder.Services.AddSingleton<IWorkloadAttestation>(Attestation);
         builder.Services.AddWorkloadApi(builder.Configuration);

@@ -23,7 +23,7 @@ public sealed class DockerWorkloadAttestorTests
         proc.AddProcess(700, cgroup: cgroup);
         using var attestor = Attestor(engine, proc);
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(700, 0, 0), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(new WorkloadProcess(700, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         SelectorAssert.AllFit("docker", selectors);
         Assert.Equal(
@@ -48,7 +48,7 @@ public sealed class DockerWorkloadAttestorTests
         proc.AddProcess(701, cgroup: "0::/docker/" + Id + "\n");
         using var attestor = Attestor(engine, proc);
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(701, 0, 0), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(new WorkloadProcess(701, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         SelectorAssert.AllFit("docker", selectors);
         Assert.Equal([$"docker:container_id:{Id}", "docker:image_id:registry.example/app@sha256:0123abcd"], SelectorAssert.Texts(selectors));
@@ -67,7 +67,7 @@ public sealed class DockerWorkloadAttestorTests
             mountInfo: "613 600 8:1 /var/lib/docker/containers/" + Id + "/hostname /etc/hostname rw,relatime - ext4 /dev/sda1 rw\n");
         using var attestor = Attestor(engine, proc);
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(702, 0, 0), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(new WorkloadProcess(702, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         Assert.Contains($"docker:container_id:{Id}", SelectorAssert.Texts(selectors));
     }
@@ -80,7 +80,7 @@ public sealed class DockerWorkloadAttestorTests
         proc.AddProcess(703, cgroup: "0::/system.slice/nginx.service\n", mountInfo: "29 1 8:1 / / rw - ext4 /dev/sda1 rw\n");
         using var attestor = Attestor(engine, proc);
 
-        Assert.Empty(await attestor.AttestAsync(new WorkloadProcess(703, 0, 0), CancellationToken.None));
+        Assert.Empty(await attestor.AttestAsync(new WorkloadProcess(703, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None));
         Assert.Empty(engine.RequestPaths);
     }
 
@@ -90,7 +90,7 @@ public sealed class DockerWorkloadAttestorTests
         using var attestor = new DockerWorkloadAttestor(new DockerWorkloadAttestorOptions { DockerHost = "unix:///nonexistent/docker.sock" });
         var inContainer = ContainerCgroupParser.FromCgroupFile(0, CgroupEntry.ParseFile(File.ReadAllText("/proc/self/cgroup"))) is not null
             || MountInfoContainerFinder.Find(File.ReadAllText("/proc/self/mountinfo"), File.ReadAllText("/proc/self/mountinfo"), "/var/lib/docker") is not null;
-        var process = new WorkloadProcess(Environment.ProcessId, 0, 0);
+        var process = await RealProcess.OfAsync(Environment.ProcessId, 0, 0);
 
         if (inContainer)
         {
@@ -112,7 +112,7 @@ public sealed class DockerWorkloadAttestorTests
         using var attestor = Attestor(engine, proc);
 
         var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(704, 0, 0), CancellationToken.None));
+            () => attestor.AttestAsync(new WorkloadProcess(704, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None));
 
         Assert.Contains(Id, e.Message, StringComparison.Ordinal);
         Assert.Contains("404", e.Message, StringComparison.Ordinal);
@@ -129,7 +129,7 @@ public sealed class DockerWorkloadAttestorTests
         using var attestor = Attestor(engine, proc);
 
         await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(705, 0, 0), CancellationToken.None));
+            () => attestor.AttestAsync(new WorkloadProcess(705, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None));
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class DockerWorkloadAttestorTests
         });
 
         var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(706, 0, 0), CancellationToken.None));
+            () => attestor.AttestAsync(new WorkloadProcess(706, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None));
 
         Assert.Contains(Id, e.Message, StringComparison.Ordinal);
     }
@@ -160,4 +160,21 @@ public sealed class DockerWorkloadAttestorTests
 
     private static DockerWorkloadAttestor Attestor(FakeDockerEngine engine, FakeProcRoot proc) =>
         new(new DockerWorkloadAttestorOptions { DockerHost = engine.DockerHost, ProcRoot = proc.Root });
+
+    [Fact]
+    public async Task Attest_PidNowHeldByAnotherProcessThanTheOneThatConnected_FailsAsCallerChanged_WithoutAskingTheEngine()
+    {
+        await using var engine = await FakeDockerEngine.StartAsync();
+        engine.Containers[Id] = FakeDockerEngine.InspectBody(Id, "nginx:1.27", labels: null);
+        using var proc = new FakeProcRoot();
+        proc.AddProcess(707, startTime: 2000, cgroup: "0::/docker/" + Id + "\n");
+        using var attestor = Attestor(engine, proc);
+
+        var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
+            () => attestor.AttestAsync(new WorkloadProcess(707, 0, 0, StartTime: 1000), CancellationToken.None));
+
+        Assert.True(e.CallerChanged);
+        Assert.Contains("the pid was reused", e.Message, StringComparison.Ordinal);
+        Assert.Empty(engine.RequestPaths);
+    }
 }

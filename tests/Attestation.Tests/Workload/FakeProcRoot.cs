@@ -11,6 +11,9 @@ internal sealed class FakeProcRoot : IDisposable
         Directory.CreateDirectory(Root);
     }
 
+    /// <summary>The start time of a process added without one.</summary>
+    public const ulong DefaultStartTime = 4242;
+
     public string Root { get; }
 
     public string PasswdPath => Path.Combine(Root, "passwd");
@@ -20,7 +23,7 @@ internal sealed class FakeProcRoot : IDisposable
     /// <summary>Adds a process with a stat line (start time), a status file and a cgroup file.</summary>
     public void AddProcess(
         int pid,
-        ulong startTime = 4242,
+        ulong startTime = DefaultStartTime,
         int uid = 1000,
         int gid = 1000,
         string groups = "",

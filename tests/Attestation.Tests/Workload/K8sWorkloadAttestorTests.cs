@@ -35,7 +35,7 @@ public sealed class K8sWorkloadAttestorTests
         proc.AddProcess(800, cgroup: cgroup);
         using var attestor = Attestor(kubelet, proc);
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(800, 0, 0), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(new WorkloadProcess(800, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         SelectorAssert.AllFit("k8s", selectors);
         Assert.Equal(ExpectedSelectors, SelectorAssert.Texts(selectors));
@@ -51,7 +51,7 @@ public sealed class K8sWorkloadAttestorTests
         proc.AddProcess(801, cgroup: SystemdCgroup);
         using var attestor = Attestor(kubelet, proc);
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(801, 0, 0), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(new WorkloadProcess(801, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         Assert.Equal(ExpectedSelectors, SelectorAssert.Texts(selectors));
         Assert.Equal(3, kubelet.Requests);
@@ -67,7 +67,7 @@ public sealed class K8sWorkloadAttestorTests
         using var attestor = Attestor(kubelet, proc, attempts: 4);
 
         var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(802, 0, 0), CancellationToken.None));
+            () => attestor.AttestAsync(new WorkloadProcess(802, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None));
 
         Assert.Contains(ContainerId, e.Message, StringComparison.Ordinal);
         Assert.Equal(4, kubelet.Requests);
@@ -83,7 +83,7 @@ public sealed class K8sWorkloadAttestorTests
         using var attestor = Attestor(kubelet, proc);
 
         var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(803, 0, 0), CancellationToken.None));
+            () => attestor.AttestAsync(new WorkloadProcess(803, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None));
 
         Assert.Contains(PodUid, e.Message, StringComparison.Ordinal);
     }
@@ -99,7 +99,7 @@ public sealed class K8sWorkloadAttestorTests
         using var attestor = Attestor(kubelet, proc);
 
         var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(804, 0, 0), CancellationToken.None));
+            () => attestor.AttestAsync(new WorkloadProcess(804, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None));
 
         Assert.Contains("401", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("someone-elses-token", e.Message, StringComparison.Ordinal);
@@ -122,7 +122,7 @@ public sealed class K8sWorkloadAttestorTests
         });
 
         await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(805, 0, 0), CancellationToken.None));
+            () => attestor.AttestAsync(new WorkloadProcess(805, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None));
         Assert.Equal(0, kubelet.Requests);
     }
 
@@ -142,7 +142,7 @@ public sealed class K8sWorkloadAttestorTests
             ProcRoot = proc.Root,
         });
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(806, 0, 0), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(new WorkloadProcess(806, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         Assert.Equal(ExpectedSelectors, SelectorAssert.Texts(selectors));
     }
@@ -162,7 +162,7 @@ public sealed class K8sWorkloadAttestorTests
             ProcRoot = proc.Root,
         });
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(807, 0, 0), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(new WorkloadProcess(807, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         Assert.Equal(ExpectedSelectors, SelectorAssert.Texts(selectors));
     }
@@ -175,7 +175,7 @@ public sealed class K8sWorkloadAttestorTests
         proc.AddProcess(808, cgroup: "0::/system.slice/docker-" + ContainerId + ".scope\n");
         using var attestor = Attestor(kubelet, proc);
 
-        Assert.Empty(await attestor.AttestAsync(new WorkloadProcess(808, 0, 0), CancellationToken.None));
+        Assert.Empty(await attestor.AttestAsync(new WorkloadProcess(808, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None));
         Assert.Equal(0, kubelet.Requests);
     }
 
@@ -191,7 +191,7 @@ public sealed class K8sWorkloadAttestorTests
         });
         var inPod = ContainerCgroupParser.FromCgroupFile(0, CgroupEntry.ParseFile(File.ReadAllText("/proc/self/cgroup")))?.PodUid is not null;
 
-        var attesting = attestor.AttestAsync(new WorkloadProcess(Environment.ProcessId, 0, 0), CancellationToken.None);
+        var attesting = attestor.AttestAsync(await RealProcess.OfAsync(Environment.ProcessId, 0, 0), CancellationToken.None);
 
         if (inPod)
         {
@@ -214,4 +214,21 @@ public sealed class K8sWorkloadAttestorTests
             MaxPollAttempts = attempts,
             PollRetryInterval = TimeSpan.FromMilliseconds(10),
         });
+
+    [Fact]
+    public async Task Attest_PidNowHeldByAnotherProcessThanTheOneThatConnected_FailsAsCallerChanged_WithoutAskingTheKubelet()
+    {
+        await using var kubelet = await FakeKubelet.StartAsync();
+        kubelet.PodList = _ => FakeKubelet.PodListWith(PodUid, ContainerId);
+        using var proc = new FakeProcRoot();
+        proc.AddProcess(809, startTime: 2000, cgroup: SystemdCgroup);
+        using var attestor = Attestor(kubelet, proc);
+
+        var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
+            () => attestor.AttestAsync(new WorkloadProcess(809, 0, 0, StartTime: 1000), CancellationToken.None));
+
+        Assert.True(e.CallerChanged);
+        Assert.Contains("the pid was reused", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, kubelet.Requests);
+    }
 }

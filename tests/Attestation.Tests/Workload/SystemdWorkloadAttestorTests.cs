@@ -55,7 +55,7 @@ public sealed class SystemdWorkloadAttestorTests
         proc.AddProcess(500, cgroup: "0::/system.slice/nginx.service\n");
         var attestor = new SystemdWorkloadAttestor(new SystemdWorkloadAttestorOptions { ProcRoot = proc.Root });
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(500, 1000, 1000), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(new WorkloadProcess(500, 1000, 1000, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         SelectorAssert.AllFit("systemd", selectors);
         Assert.Equal(["systemd:id:nginx.service"], SelectorAssert.Texts(selectors));
@@ -68,7 +68,7 @@ public sealed class SystemdWorkloadAttestorTests
         proc.AddProcess(501, cgroup: "0::/\n");
         var attestor = new SystemdWorkloadAttestor(new SystemdWorkloadAttestorOptions { ProcRoot = proc.Root });
 
-        Assert.Empty(await attestor.AttestAsync(new WorkloadProcess(501, 1000, 1000), CancellationToken.None));
+        Assert.Empty(await attestor.AttestAsync(new WorkloadProcess(501, 1000, 1000, FakeProcRoot.DefaultStartTime), CancellationToken.None));
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class SystemdWorkloadAttestorTests
         var attestor = new SystemdWorkloadAttestor(new SystemdWorkloadAttestorOptions());
         var expected = SystemdUnitResolver.FromCgroupFile(CgroupEntry.ParseFile(File.ReadAllText("/proc/self/cgroup")));
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(Environment.ProcessId, 0, 0), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(await RealProcess.OfAsync(Environment.ProcessId, 0, 0), CancellationToken.None);
 
         SelectorAssert.AllFit("systemd", selectors);
         Assert.Equal(expected is null ? [] : [$"systemd:id:{expected}"], SelectorAssert.Texts(selectors));
@@ -90,6 +90,20 @@ public sealed class SystemdWorkloadAttestorTests
         var attestor = new SystemdWorkloadAttestor(new SystemdWorkloadAttestorOptions { ProcRoot = proc.Root });
 
         await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(502, 1000, 1000), CancellationToken.None));
+            () => attestor.AttestAsync(new WorkloadProcess(502, 1000, 1000, FakeProcRoot.DefaultStartTime), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Attest_PidNowHeldByAnotherProcessThanTheOneThatConnected_FailsAsCallerChanged()
+    {
+        using var proc = new FakeProcRoot();
+        proc.AddProcess(503, startTime: 2000, cgroup: "0::/system.slice/nginx.service\n");
+        var attestor = new SystemdWorkloadAttestor(new SystemdWorkloadAttestorOptions { ProcRoot = proc.Root });
+
+        var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
+            () => attestor.AttestAsync(new WorkloadProcess(503, 1000, 1000, StartTime: 1000), CancellationToken.None));
+
+        Assert.True(e.CallerChanged);
+        Assert.Contains("the pid was reused", e.Message, StringComparison.Ordinal);
     }
 }

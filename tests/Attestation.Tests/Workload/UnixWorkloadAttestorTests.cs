@@ -17,7 +17,7 @@ public sealed class UnixWorkloadAttestorTests
         var attestor = new UnixWorkloadAttestor(WithPath);
         var exe = new FileInfo("/proc/self/exe").LinkTarget!;
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(Environment.ProcessId, 0, 0), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(await RealProcess.OfAsync(Environment.ProcessId, 0, 0), CancellationToken.None);
 
         SelectorAssert.AllFit("unix", selectors);
         var texts = SelectorAssert.Texts(selectors);
@@ -37,7 +37,7 @@ public sealed class UnixWorkloadAttestorTests
         {
             var attestor = new UnixWorkloadAttestor(WithPath);
 
-            var selectors = await attestor.AttestAsync(new WorkloadProcess(sleep.Id, Nobody, Nobody), CancellationToken.None);
+            var selectors = await attestor.AttestAsync(await RealProcess.OfAsync(sleep.Id, Nobody, Nobody), CancellationToken.None);
 
             SelectorAssert.AllFit("unix", selectors);
             Assert.Equal(
@@ -65,7 +65,7 @@ public sealed class UnixWorkloadAttestorTests
         {
             var attestor = new UnixWorkloadAttestor(new UnixWorkloadAttestorOptions());
 
-            var selectors = await attestor.AttestAsync(new WorkloadProcess(sleep.Id, Nobody, Nobody), CancellationToken.None);
+            var selectors = await attestor.AttestAsync(await RealProcess.OfAsync(sleep.Id, Nobody, Nobody), CancellationToken.None);
 
             SelectorAssert.AllFit("unix", selectors);
             var texts = SelectorAssert.Texts(selectors);
@@ -96,7 +96,7 @@ public sealed class UnixWorkloadAttestorTests
             File.WriteAllText(copy, "#!/bin/sh\necho not the running binary\n");
             var attestor = new UnixWorkloadAttestor(WithPath);
 
-            var selectors = await attestor.AttestAsync(new WorkloadProcess(app.Id, 0, 0), CancellationToken.None);
+            var selectors = await attestor.AttestAsync(await RealProcess.OfAsync(app.Id, 0, 0), CancellationToken.None);
 
             var texts = SelectorAssert.Texts(selectors);
             Assert.Contains($"unix:path:{copy} (deleted)", texts);
@@ -113,27 +113,34 @@ public sealed class UnixWorkloadAttestorTests
     [Fact]
     public async Task Attest_ProcessThatExited_Fails()
     {
-        using var done = Process.Start("/usr/bin/true")!;
-        await done.WaitForExitAsync();
-        var pid = done.Id;
-        done.Dispose();
+        WorkloadProcess connected;
+        using (var sleep = Process.Start(Sleep, "60"))
+        {
+            connected = await RealProcess.OfAsync(sleep.Id, 0, 0);
+            sleep.Kill();
+            await sleep.WaitForExitAsync();
+        }
+
         var attestor = new UnixWorkloadAttestor(WithPath);
 
         var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(pid, 0, 0), CancellationToken.None));
+            () => attestor.AttestAsync(connected, CancellationToken.None));
 
-        Assert.Contains($"process {pid}", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"process {connected.ProcessId}", e.Message, StringComparison.Ordinal);
+        Assert.True(e.CallerChanged);
     }
 
     [Fact]
     public async Task Attest_WhenTheProcessNowRunsAsAnotherUserThanItConnectedAs_Fails()
     {
         var attestor = new UnixWorkloadAttestor(new UnixWorkloadAttestorOptions());
+        var connectedAsAnother = await RealProcess.OfAsync(Environment.ProcessId, 1000, 1000);
 
         var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(Environment.ProcessId, 1000, 1000), CancellationToken.None));
+            () => attestor.AttestAsync(connectedAsAnother, CancellationToken.None));
 
         Assert.Contains("connected as uid 1000", e.Message, StringComparison.Ordinal);
+        Assert.True(e.CallerChanged);
     }
 
     [Fact]
@@ -156,7 +163,7 @@ public sealed class UnixWorkloadAttestorTests
             DiscoverWorkloadPath = true,
         });
 
-        var attesting = Task.Run(() => attestor.AttestAsync(new WorkloadProcess(300, 1000, 1000), CancellationToken.None));
+        var attesting = Task.Run(() => attestor.AttestAsync(new WorkloadProcess(300, 1000, 1000, StartTime: 1000), CancellationToken.None));
 
         // Opening the pipe's write end waits for the attestor to open the executable, by which time
         // it has read the start time once; another process then takes the pid before the bytes arrive.
@@ -185,7 +192,7 @@ public sealed class UnixWorkloadAttestorTests
             GroupPath = proc.GroupPath,
         });
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(400, 1500, 1600), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(new WorkloadProcess(400, 1500, 1600, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         SelectorAssert.AllFit("unix", selectors);
         Assert.Equal(
@@ -215,7 +222,7 @@ public sealed class UnixWorkloadAttestorTests
             GroupPath = proc.GroupPath,
         });
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(401, 4321, 4321), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(new WorkloadProcess(401, 4321, 4321, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         Assert.Equal(["unix:gid:4321", "unix:uid:4321"], SelectorAssert.Texts(selectors));
     }
@@ -235,7 +242,7 @@ public sealed class UnixWorkloadAttestorTests
         });
 
         var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(402, 1000, 1000), CancellationToken.None));
+            () => attestor.AttestAsync(new WorkloadProcess(402, 1000, 1000, FakeProcRoot.DefaultStartTime), CancellationToken.None));
 
         Assert.Contains("size limit of 1024 bytes", e.Message, StringComparison.Ordinal);
     }
@@ -254,7 +261,7 @@ public sealed class UnixWorkloadAttestorTests
             WorkloadSizeLimit = -1,
         });
 
-        var selectors = await attestor.AttestAsync(new WorkloadProcess(403, 1000, 1000), CancellationToken.None);
+        var selectors = await attestor.AttestAsync(new WorkloadProcess(403, 1000, 1000, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         Assert.Contains("unix:path:/usr/bin/sleep", SelectorAssert.Texts(selectors));
         Assert.DoesNotContain(selectors, s => s.Value.StartsWith("sha256:", StringComparison.Ordinal));
@@ -269,7 +276,7 @@ public sealed class UnixWorkloadAttestorTests
         var attestor = new UnixWorkloadAttestor(new UnixWorkloadAttestorOptions { ProcRoot = proc.Root });
 
         await Assert.ThrowsAsync<WorkloadAttestationException>(
-            () => attestor.AttestAsync(new WorkloadProcess(404, 1000, 1000), CancellationToken.None));
+            () => attestor.AttestAsync(new WorkloadProcess(404, 1000, 1000, FakeProcRoot.DefaultStartTime), CancellationToken.None));
     }
 
     [Theory]
@@ -313,4 +320,20 @@ public sealed class UnixWorkloadAttestorTests
 
     private static string GroupName(int gid) =>
         File.ReadAllLines("/etc/group").Select(l => l.Split(':')).First(f => f[2] == gid.ToString(System.Globalization.CultureInfo.InvariantCulture))[0];
+
+    [Fact]
+    public async Task Attest_PidNowHeldByAnotherProcessThanTheOneThatConnected_FailsAsCallerChanged()
+    {
+        // The process that connected started at tick 1000 and exited; a process of the same user
+        // has its pid now, with its own start time. It must not be attested in the caller's place.
+        using var proc = new FakeProcRoot();
+        proc.AddProcess(405, startTime: 2000, uid: 1000, gid: 1000);
+        var attestor = new UnixWorkloadAttestor(new UnixWorkloadAttestorOptions { ProcRoot = proc.Root, PasswdPath = proc.PasswdPath, GroupPath = proc.GroupPath });
+
+        var e = await Assert.ThrowsAsync<WorkloadAttestationException>(
+            () => attestor.AttestAsync(new WorkloadProcess(405, 1000, 1000, StartTime: 1000), CancellationToken.None));
+
+        Assert.True(e.CallerChanged);
+        Assert.Equal("process 405 is not the process that connected (start time 1000 at connect, now 2000): the pid was reused", e.Message);
+    }
 }

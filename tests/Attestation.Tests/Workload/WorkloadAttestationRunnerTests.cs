@@ -5,7 +5,7 @@ namespace IdentityIssuer.Attestation.Tests.Workload;
 
 public sealed class WorkloadAttestationRunnerTests
 {
-    private static readonly WorkloadProcess Caller = new(1234, 1000, 1000);
+    private static readonly WorkloadProcess Caller = new(1234, 1000, 1000, FakeProcRoot.DefaultStartTime);
 
     [Fact]
     public async Task Attest_SeveralAttestors_ReturnsTheSortedUnion()
@@ -23,6 +23,21 @@ public sealed class WorkloadAttestationRunnerTests
     }
 
     [Fact]
+    public async Task Attest_OneAttestorFindsTheCallerChanged_KeepsThatKnownInTheWholeFailure()
+    {
+        using var runner = new WorkloadAttestationRunner(
+        [
+            new StubAttestor("unix", "unix:uid:1000"),
+            new StubAttestor("k8s") { Failure = new WorkloadAttestationException("process 1234 is not the process that connected", callerChanged: true) },
+        ]);
+
+        var e = await Assert.ThrowsAsync<WorkloadAttestationException>(() => runner.AttestAsync(Caller, CancellationToken.None));
+
+        Assert.True(e.CallerChanged);
+        Assert.Contains("\"k8s\"", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Attest_OneAttestorFails_FailsTheWholeAttestationNamingIt()
     {
         using var runner = new WorkloadAttestationRunner(
@@ -35,6 +50,7 @@ public sealed class WorkloadAttestationRunnerTests
 
         Assert.Contains("\"docker\"", e.Message, StringComparison.Ordinal);
         Assert.Contains("500", e.Message, StringComparison.Ordinal);
+        Assert.False(e.CallerChanged);
     }
 
     [Fact]
@@ -69,7 +85,7 @@ public sealed class WorkloadAttestationRunnerTests
     {
         using var runner = WorkloadAttestors.Create(new WorkloadAttestorOptions());
 
-        var selectors = await runner.AttestAsync(new WorkloadProcess(Environment.ProcessId, 0, 0), CancellationToken.None);
+        var selectors = await runner.AttestAsync(await RealProcess.OfAsync(Environment.ProcessId, 0, 0), CancellationToken.None);
 
         Assert.Equal(["unix"], runner.AttestorNames);
         Assert.Contains("unix:uid:0", SelectorAssert.Texts(selectors));
@@ -96,7 +112,7 @@ public sealed class WorkloadAttestationRunnerTests
         options.Unix.ProcRoot = options.Systemd.ProcRoot = options.Docker.ProcRoot = options.K8s.ProcRoot = proc.Root;
         using var runner = WorkloadAttestors.Create(options);
 
-        var selectors = await runner.AttestAsync(new WorkloadProcess(900, 0, 0), CancellationToken.None);
+        var selectors = await runner.AttestAsync(new WorkloadProcess(900, 0, 0, FakeProcRoot.DefaultStartTime), CancellationToken.None);
 
         Assert.Equal(["unix", "systemd", "docker", "k8s"], runner.AttestorNames);
         var texts = SelectorAssert.Texts(selectors);

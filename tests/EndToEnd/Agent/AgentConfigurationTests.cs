@@ -31,6 +31,7 @@ public sealed class AgentConfigurationTests : IDisposable
     [InlineData("both issuer address keys", """{ "Agent": { "TrustBundleFile": "BUNDLE", "IssuerAddress": "https://127.0.0.1:8081", "IssuerAddresses": [ "https://127.0.0.1:8082" ] } }""", "Agent:IssuerAddress and Agent:IssuerAddresses")]
     [InlineData("http address in the list", """{ "Agent": { "TrustBundleFile": "BUNDLE", "IssuerAddresses": [ "https://127.0.0.1:8081", "http://127.0.0.1:8082" ] } }""", "Agent:IssuerAddresses:1", "http://127.0.0.1:8082")]
     [InlineData("no trust bundle", """{ "Agent": { "IssuerAddress": "https://127.0.0.1:8081" } }""", "Agent:TrustBundleFile", "required")]
+    [InlineData("Workload API bounds out of range", """{ "Agent": { "TrustBundleFile": "BUNDLE" }, "WorkloadApi": { "AttestationCacheTtl": "00:10:00", "MaxConcurrentAttestations": 0, "MaxStreamsPerUid": 0, "MaxStreams": -1 } }""", "WorkloadApi:AttestationCacheTtl", "WorkloadApi:MaxConcurrentAttestations", "WorkloadApi:MaxStreamsPerUid", "WorkloadApi:MaxStreams must")]
     [InlineData("trust bundle file missing", """{ "Agent": { "TrustBundleFile": "DIR/absent.pem" } }""", "Agent:TrustBundleFile", "absent.pem", "does not exist")]
     public async Task Run_WithABrokenAgentJson_ExitsNonZero_NamingTheFileOrKey(string problem, string json, params string[] mentions)
     {

@@ -1,4 +1,5 @@
 using IdentityIssuer.EndToEnd.Support;
+using IdentityIssuer.Spiffe.WorkloadApi;
 using Xunit.Abstractions;
 
 namespace IdentityIssuer.EndToEnd.Agent;
@@ -142,5 +143,51 @@ public sealed class WorkloadApiTests : AgentTest, IClassFixture<IssuerProcess>
             agent.Directory)).ShouldSucceed();
         var svids = ParseJson(byEnvironment).RootElement.GetProperty("svids").EnumerateArray().Select(s => s.GetProperty("spiffeId").GetString()).ToList();
         Assert.Equal([spiffeId], svids);
+    }
+
+    [Fact]
+    public async Task Request_OnAConnectionWhoseConnectingProcessExited_IsPermissionDenied_ForTheChildHoldingIt()
+    {
+        var (agent, agentId) = await StartAgentAsync();
+        var spiffeId = WorkloadIdPrefix + "handoff-exited";
+        await CreateWorkloadEntryAsync(spiffeId, agentId, OwnUidSelector);
+        await WaitForSvidsAsync(agent, [spiffeId]);
+        await using var handoff = await SocketHandoff.StartAsync(agent.SocketPath);
+        using var client = new WorkloadApiClient("unix://" + handoff.RelayPath);
+        var whileConnected = await client.FetchX509ContextAsync();
+
+        await handoff.ExitConnectingProcessAsync();
+        var afterExit = await Assert.ThrowsAsync<WorkloadApiException>(() => client.FetchX509ContextAsync());
+
+        Assert.Equal(spiffeId, whileConnected.DefaultSvid.Id.ToString());
+        Output.WriteLine($"after pid {handoff.ConnectingPid} exited: {afterExit.StatusCode} {afterExit.StatusMessage}");
+        Assert.Equal(GrpcStatusCode.PermissionDenied, afterExit.StatusCode);
+        Assert.StartsWith("no identity issued", afterExit.StatusMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Request_OnAConnectionWhoseConnectingPidWasReused_IsPermissionDenied_NotAttestedAsTheNewProcess()
+    {
+        // The entry wants the unix attestor's path of sleep: the process that reuses the pid is sleep,
+        // run as the same user, so attesting the pid as it is now would hand this identity out.
+        var (token, agentId) = await GenerateTokenAsync();
+        var agent = await CreateAgentAsync(token, new Dictionary<string, string> { ["WorkloadAttestors:Unix:DiscoverWorkloadPath"] = "true" });
+        await agent.StartAsync();
+        await CreateWorkloadEntryAsync(WorkloadIdPrefix + "handoff-python", agentId, OwnUidSelector);
+        var sleep = WorkloadIdPrefix + "handoff-sleep";
+        await CreateWorkloadEntryAsync(sleep, agentId, OwnUidSelector, "--selector", "unix:path:/usr/bin/sleep");
+        await WaitForSvidsAsync(agent, [WorkloadIdPrefix + "handoff-python"]);
+        await using var handoff = await SocketHandoff.StartAsync(agent.SocketPath);
+        using var client = new WorkloadApiClient("unix://" + handoff.RelayPath);
+        var whileConnected = await client.FetchX509ContextAsync();
+
+        await handoff.ExitConnectingProcessAsync();
+        var ours = await handoff.ReuseConnectingPidAsync();
+        Output.WriteLine($"pid {handoff.ConnectingPid} reused by {(ours ? "sleep" : "another process")}");
+        var afterReuse = await Assert.ThrowsAsync<WorkloadApiException>(() => client.FetchX509ContextAsync());
+
+        Assert.Equal([WorkloadIdPrefix + "handoff-python"], whileConnected.Svids.Select(s => s.Id.ToString()));
+        Output.WriteLine($"after pid {handoff.ConnectingPid} was reused: {afterReuse.StatusCode} {afterReuse.StatusMessage}");
+        Assert.Equal(GrpcStatusCode.PermissionDenied, afterReuse.StatusCode);
     }
 }
