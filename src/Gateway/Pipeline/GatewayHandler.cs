@@ -30,6 +30,9 @@ internal sealed partial class GatewayHandler(
 {
     public const string RequestIdHeader = "X-Gateway-Request-Id";
 
+    /// <summary>The methods of MCP's Streamable HTTP transport: POST messages, GET the event stream, DELETE the session.</summary>
+    private const string McpAllowedMethods = "GET, POST, DELETE";
+
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
@@ -78,10 +81,18 @@ internal sealed partial class GatewayHandler(
             return await McpAsync(context, record, caller.Id!);
         }
 
-        if (isMcp)
+        if (isMcp && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsDelete(context.Request.Method)))
         {
             // GET (the server's event stream) and DELETE (end of session) carry no tool call.
             return await ForwardAsync(context, record with { Action = "mcp:" + context.Request.Method, Decision = "allow", Reason = "MCP session request" }, id, null, null);
+        }
+
+        if (isMcp)
+        {
+            // MCP over HTTP has no other method; whatever the upstream would do with one is not authorized.
+            context.Response.Headers.Allow = McpAllowedMethods;
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, new ErrorBody($"method {context.Request.Method} is not allowed on the MCP path; use {McpAllowedMethods}"));
+            return record with { Action = "mcp:" + context.Request.Method, Reason = $"method {context.Request.Method} not allowed on the MCP path" };
         }
 
         var call = routes.Map(context.Request);
@@ -124,7 +135,8 @@ internal sealed partial class GatewayHandler(
                 await GatewayResponses.DeniedAsync(context, id, request.Call.Tool, request.Call.Action, string.Empty);
                 return record with { Tool = request.Call.Tool, Action = request.Call.Action, Reason = request.Error };
             default:
-                await GatewayResponses.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorBody("invalid MCP request"));
+                // The caller's own message, so the reason is safe to tell it.
+                await GatewayResponses.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorBody("invalid MCP request: " + request.Error));
                 return record with { Reason = request.Error };
         }
     }
