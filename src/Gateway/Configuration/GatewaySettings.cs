@@ -38,6 +38,12 @@ internal sealed class GatewayOptions
 
     public string AdminSocketPath { get; set; } = ".data/gateway/admin.sock";
 
+    /// <summary>How long past its nextUpdate a CRL is still relied on; after that its CA's certificates are refused.</summary>
+    public TimeSpan CrlGrace { get; set; } = Identity.CrlFreshnessOptions.DefaultGrace;
+
+    /// <summary>How far in the future a CRL's thisUpdate may be before it is refused.</summary>
+    public TimeSpan CrlClockSkew { get; set; } = Identity.CrlFreshnessOptions.DefaultClockSkew;
+
     /// <summary>The largest MCP request body the gateway reads to authorize it.</summary>
     public long MaxMcpRequestBytes { get; set; } = 1024 * 1024;
 }

@@ -37,6 +37,8 @@ internal static class GatewaySettingsValidator
             errors.Add("Gateway:AdminSocketPath: required");
         }
 
+        NotNegative(errors, "Gateway:CrlGrace", g.CrlGrace);
+        NotNegative(errors, "Gateway:CrlClockSkew", g.CrlClockSkew);
         if (g.MaxMcpRequestBytes <= 0)
         {
             errors.Add("Gateway:MaxMcpRequestBytes: must be positive");
@@ -93,6 +95,14 @@ internal static class GatewaySettingsValidator
         if (value <= TimeSpan.Zero)
         {
             errors.Add($"{key}: must be a positive duration (hh:mm:ss)");
+        }
+    }
+
+    private static void NotNegative(List<string> errors, string key, TimeSpan value)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            errors.Add($"{key}: must not be negative (hh:mm:ss)");
         }
     }
 }
