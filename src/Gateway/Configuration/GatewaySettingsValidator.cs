@@ -72,6 +72,11 @@ internal static class GatewaySettingsValidator
 
         Positive(errors, "Approvals:Ttl", settings.Approvals.Ttl);
         Positive(errors, "Approvals:PendingTtl", settings.Approvals.PendingTtl);
+        if (settings.Approvals.MaxPendingPerCaller is < 1 or > 10000)
+        {
+            errors.Add($"Approvals:MaxPendingPerCaller: {settings.Approvals.MaxPendingPerCaller} is not 1-10000");
+        }
+
         if (settings.Audit.FilePath.Length == 0)
         {
             errors.Add("Audit:FilePath: required");

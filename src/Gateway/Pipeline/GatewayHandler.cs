@@ -103,7 +103,7 @@ internal sealed partial class GatewayHandler(
             return record with { Reason = $"no route maps {context.Request.Method} {context.Request.Path}" };
         }
 
-        return await AuthorizeAndForwardAsync(context, record, caller.Id!, call, null, null);
+        return await AuthorizeAndForwardAsync(context, record, caller.Id!, call, null, null, null);
     }
 
     private async Task<AuditRecord> McpAsync(HttpContext context, AuditRecord record, Spiffe.SpiffeId caller)
@@ -120,7 +120,7 @@ internal sealed partial class GatewayHandler(
         switch (request.Kind)
         {
             case McpRequestKind.ToolsCall:
-                return await AuthorizeAndForwardAsync(context, record, caller, request.Call, body, null);
+                return await AuthorizeAndForwardAsync(context, record, caller, request.Call, body, null, request);
             case McpRequestKind.ToolsList:
                 var callable = policies.Current.CallableTools(caller, McpRequest.CallAction);
                 return await ForwardAsync(
@@ -141,7 +141,8 @@ internal sealed partial class GatewayHandler(
         }
     }
 
-    private async Task<AuditRecord> AuthorizeAndForwardAsync(HttpContext context, AuditRecord record, Spiffe.SpiffeId caller, ToolCall call, Stream? body, Func<string, string, string>? rewrite)
+    /// <param name="mcpRequest">The parsed MCP message of an MCP call (its arguments bind an approval); null for REST.</param>
+    private async Task<AuditRecord> AuthorizeAndForwardAsync(HttpContext context, AuditRecord record, Spiffe.SpiffeId caller, ToolCall call, Stream? body, Func<string, string, string>? rewrite, McpRequest? mcpRequest)
     {
         var id = caller.ToString();
         var decision = policies.Current.Authorize(caller, call.Tool, call.Action, call.Target);
@@ -162,10 +163,41 @@ internal sealed partial class GatewayHandler(
         record = record with { Rule = decision.Rule };
         if (decision.Risk == RiskTier.HighRisk)
         {
-            var granted = approvals.TryConsume(id, call);
+            ApprovalCallDetails details;
+            if (mcpRequest is not null)
+            {
+                details = ApprovalCallDetails.ForMcp(context.Request, mcpRequest.Arguments);
+            }
+            else
+            {
+                // The approval covers the body too: read it (bounded) and forward exactly what was digested.
+                var restBody = await ReadBodyAsync(context);
+                if (restBody is null)
+                {
+                    await GatewayResponses.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, new ErrorBody("request body too large for an approval"));
+                    return record with { Reason = $"high-risk request body over {gateway.MaxMcpRequestBytes} bytes (Gateway:MaxMcpRequestBytes)" };
+                }
+
+                details = ApprovalCallDetails.ForRest(context.Request, restBody.GetBuffer().AsSpan(0, (int)restBody.Length));
+                body = restBody.Length > 0 ? restBody : null;
+            }
+
+            var granted = approvals.TryConsume(id, call, details);
             if (granted is null)
             {
-                var pending = approvals.Request(id, call);
+                var (pending, error) = approvals.Request(id, call, details);
+                if (pending is null)
+                {
+                    LogApprovalRefused(logger, id, call.Required, call.Target, error);
+                    await GatewayResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests, new ErrorBody(error)
+                    {
+                        Workload = id,
+                        Required = call.Required,
+                        Target = call.Target,
+                    });
+                    return record with { Reason = error };
+                }
+
                 LogApprovalRequired(logger, pending.Id, id, call.Required, call.Target);
                 await GatewayResponses.WriteAsync(context, StatusCodes.Status403Forbidden, new ErrorBody(GatewayResponses.ApprovalRequired)
                 {
@@ -241,6 +273,9 @@ internal sealed partial class GatewayHandler(
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "Approval {ApprovalId} required: {SpiffeId} {Required} on '{Target}'")]
     private static partial void LogApprovalRequired(ILogger logger, string approvalId, string spiffeId, string required, string target);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "No approval request for {SpiffeId} {Required} on '{Target}': {Reason}")]
+    private static partial void LogApprovalRefused(ILogger logger, string spiffeId, string required, string target, string reason);
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "Request {RequestId}: upstream failed: {Error}")]
     private static partial void LogUpstreamFailed(ILogger logger, string requestId, string error);

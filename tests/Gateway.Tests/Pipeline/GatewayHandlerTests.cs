@@ -209,7 +209,7 @@ public sealed class GatewayHandlerTests : IAsyncLifetime
     public async Task PendingApprovals_AreBoundedPerCaller_With429()
     {
         using var ops = Client("/agents/ops");
-        const int max = 20; // the default of Approvals:MaxPendingPerCaller
+        var max = new IdentityIssuer.Gateway.Configuration.ApprovalOptions().MaxPendingPerCaller;
         for (var i = 0; i < max; i++)
         {
             Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(ops, HttpMethod.Post, "mcp", DeployCall(i, "billing", i))).Status);
