@@ -45,8 +45,24 @@ internal static partial class ApprovalEndpoints
 
 internal sealed record ApprovalDecisionRequest(int? TtlSeconds);
 
-/// <summary>An approval as the admin API and CLI show it.</summary>
-internal sealed record ApprovalView(string Id, string State, string SpiffeId, string Tool, string Action, string Target, DateTimeOffset RequestedAt, DateTimeOffset ExpiresAt)
+/// <summary>
+/// An approval as the admin API and CLI show it: the call, and what it is bound to (query, MCP
+/// arguments, REST body size and SHA-256, each possibly truncated; the digest of the whole call).
+/// </summary>
+internal sealed record ApprovalView(
+    string Id,
+    string State,
+    string SpiffeId,
+    string Tool,
+    string Action,
+    string Target,
+    string Query,
+    string Arguments,
+    string Body,
+    string Digest,
+    DateTimeOffset RequestedAt,
+    DateTimeOffset ExpiresAt)
 {
-    public static ApprovalView From(Approval a) => new(a.Id, a.StateName, a.Caller, a.Call.Tool, a.Call.Action, a.Call.Target, a.RequestedAt, a.ExpiresAt);
+    public static ApprovalView From(Approval a) =>
+        new(a.Id, a.StateName, a.Caller, a.Call.Tool, a.Call.Action, a.Call.Target, a.Details.Query, a.Details.Arguments, a.Details.Body, a.Details.Digest, a.RequestedAt, a.ExpiresAt);
 }

@@ -5,10 +5,10 @@ namespace IdentityIssuer.Gateway.Authorization;
 
 /// <summary>
 /// Validates the client certificate of a request. The result is kept on the connection and reused
-/// by its later requests while the identity (bundles, CRLs) is the same one and the leaf has not
-/// expired; a Workload API update makes every connection validate again.
+/// by its later requests while the identity (bundles, CRLs) is the same one, the leaf has not
+/// expired and no CRL became current or stale; a Workload API update makes every connection validate again.
 /// </summary>
-internal sealed class CallerResolver(IWorkloadIdentitySource identities, TimeProvider time)
+internal sealed class CallerResolver(IWorkloadIdentitySource identities, CrlFreshnessOptions freshness, TimeProvider time)
 {
     public CallerValidationResult Resolve(HttpContext context)
     {
@@ -34,12 +34,18 @@ internal sealed class CallerResolver(IWorkloadIdentitySource identities, TimePro
             return cached;
         }
 
-        var result = CallerValidator.Validate(leaf, intermediates, identity, now);
+        var result = CallerValidator.Validate(leaf, intermediates, identity, now, freshness);
         if (feature is not null)
         {
+            var validUntil = new DateTimeOffset(leaf.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+            if (identity.Revocations.FreshnessChangesAt(now, freshness) is { } crlChange && crlChange < validUntil)
+            {
+                validUntil = crlChange;
+            }
+
             feature.Result = result;
             feature.ValidatedWith = identity;
-            feature.ValidUntil = new DateTimeOffset(leaf.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+            feature.ValidUntil = validUntil;
         }
 
         return result;

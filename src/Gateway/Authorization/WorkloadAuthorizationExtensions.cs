@@ -24,12 +24,14 @@ public static class WorkloadAuthorizationExtensions
 {
     /// <summary>
     /// Registers the policy file (loaded now: a bad file throws <see cref="ToolPolicyException"/> naming
-    /// every problem) and its hot reload every <paramref name="reloadInterval"/> (default 2 s).
+    /// every problem) and its hot reload every <paramref name="reloadInterval"/> (default 2 s). CRLs are
+    /// held to <see cref="CrlFreshnessOptions"/>: register an instance before this call to change the defaults.
     /// </summary>
     public static IServiceCollection AddWorkloadAuthorization(this IServiceCollection services, string policyFile, TimeSpan? reloadInterval = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new CrlFreshnessOptions());
         services.TryAddSingleton<CallerResolver>();
         services.TryAddSingleton(sp =>
         {

@@ -102,7 +102,7 @@ internal static class GatewayCommands
 
     private static Command List()
     {
-        var command = new Command("list", "List pending and approved requests");
+        var command = new Command("list", "List pending and approved requests, each with the query, MCP arguments or body size and SHA-256 it is bound to");
         command.SetAction((result, ct) => WithClient(result, async client =>
         {
             var json = await client.GetAsync("v1/approvals", ct);
@@ -123,6 +123,14 @@ internal static class GatewayCommands
             foreach (var a in approvals.EnumerateArray())
             {
                 Console.Out.WriteLine($"{S(a, "id"),-16}  {S(a, "state"),-8}  {S(a, "spiffeId"),-40}  {S(a, "tool") + ":" + S(a, "action"),-24}  {S(a, "target"),-20}  {S(a, "expiresAt")}");
+                // What the approval is bound to besides the target: the operator approves this exact call.
+                foreach (var (label, name) in new[] { ("query", "query"), ("arguments", "arguments"), ("body", "body") })
+                {
+                    if (S(a, name) is { Length: > 0 } value)
+                    {
+                        Console.Out.WriteLine($"{string.Empty,-16}  {label + ":",-11}{value}");
+                    }
+                }
             }
 
             return 0;
@@ -134,7 +142,7 @@ internal static class GatewayCommands
     {
         var id = new Argument<string>("id") { Description = "The approval request id (from the 403 answer or 'approvals list')" };
         var ttl = new Option<string>("--ttl") { Description = "How long the approval waits for the retried call: 90, 90s, 15m, 1h (default: Approvals:Ttl, 5m)" };
-        var command = new Command("approve", "Grant one call (caller, tool, action and target of the request), once, for a limited time") { id, ttl };
+        var command = new Command("approve", "Grant one call (caller, tool, action, target and the exact arguments or body of the request), once, for a limited time") { id, ttl };
         command.SetAction((result, ct) => WithClient(result, async client =>
         {
             int? seconds = null;

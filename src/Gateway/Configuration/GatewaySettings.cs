@@ -38,7 +38,13 @@ internal sealed class GatewayOptions
 
     public string AdminSocketPath { get; set; } = ".data/gateway/admin.sock";
 
-    /// <summary>The largest MCP request body the gateway reads to authorize it.</summary>
+    /// <summary>How long past its nextUpdate a CRL is still relied on; after that its CA's certificates are refused.</summary>
+    public TimeSpan CrlGrace { get; set; } = Identity.CrlFreshnessOptions.DefaultGrace;
+
+    /// <summary>How far in the future a CRL's thisUpdate may be before it is refused.</summary>
+    public TimeSpan CrlClockSkew { get; set; } = Identity.CrlFreshnessOptions.DefaultClockSkew;
+
+    /// <summary>The largest MCP request body, or body of a high-risk REST call, the gateway reads to authorize it.</summary>
     public long MaxMcpRequestBytes { get; set; } = 1024 * 1024;
 }
 
@@ -104,6 +110,9 @@ internal sealed class ApprovalOptions
 
     /// <summary>How long a request waits for a decision before it is dropped.</summary>
     public TimeSpan PendingTtl { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Pending requests one caller may have at once; a call beyond it is refused with 429.</summary>
+    public int MaxPendingPerCaller { get; set; } = 20;
 }
 
 /// <summary>The <c>Audit</c> section: one JSON line per decision.</summary>

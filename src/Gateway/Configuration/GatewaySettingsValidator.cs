@@ -37,6 +37,8 @@ internal static class GatewaySettingsValidator
             errors.Add("Gateway:AdminSocketPath: required");
         }
 
+        NotNegative(errors, "Gateway:CrlGrace", g.CrlGrace);
+        NotNegative(errors, "Gateway:CrlClockSkew", g.CrlClockSkew);
         if (g.MaxMcpRequestBytes <= 0)
         {
             errors.Add("Gateway:MaxMcpRequestBytes: must be positive");
@@ -70,6 +72,11 @@ internal static class GatewaySettingsValidator
 
         Positive(errors, "Approvals:Ttl", settings.Approvals.Ttl);
         Positive(errors, "Approvals:PendingTtl", settings.Approvals.PendingTtl);
+        if (settings.Approvals.MaxPendingPerCaller is < 1 or > 10000)
+        {
+            errors.Add($"Approvals:MaxPendingPerCaller: {settings.Approvals.MaxPendingPerCaller} is not 1-10000");
+        }
+
         if (settings.Audit.FilePath.Length == 0)
         {
             errors.Add("Audit:FilePath: required");
@@ -93,6 +100,14 @@ internal static class GatewaySettingsValidator
         if (value <= TimeSpan.Zero)
         {
             errors.Add($"{key}: must be a positive duration (hh:mm:ss)");
+        }
+    }
+
+    private static void NotNegative(List<string> errors, string key, TimeSpan value)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            errors.Add($"{key}: must not be negative (hh:mm:ss)");
         }
     }
 }

@@ -80,6 +80,7 @@ internal static class GatewayHost
         services.AddSingleton(settings.Approvals);
         services.AddSingleton(settings.Audit);
         services.AddSingleton(routes);
+        services.AddSingleton(new CrlFreshnessOptions { Grace = settings.Gateway.CrlGrace, ClockSkew = settings.Gateway.CrlClockSkew });
         services.AddWorkloadAuthorization(settings.Gateway.PolicyFile, settings.Gateway.PolicyReloadInterval);
         services.TryAddSingleton<ApprovalStore>();
         services.TryAddSingleton<AuditLog>();

@@ -5,11 +5,14 @@ namespace IdentityIssuer.Gateway.Identity;
 
 /// <summary>
 /// Validates a client certificate chain as an X509-SVID (SPIFFE-CONTRACT §2: profile, validity,
-/// path to the bundle of the leaf's own trust domain) and then against the CRLs of the Workload API.
+/// path to the bundle of the leaf's own trust domain) and then against the CRLs of the Workload API,
+/// which must be current (<paramref name="freshness"/>; default <see cref="CrlFreshnessOptions"/>).
 /// </summary>
 public static class CallerValidator
 {
-    public static CallerValidationResult Validate(X509Certificate2? leaf, IReadOnlyList<X509Certificate2> intermediates, WorkloadIdentity identity, DateTimeOffset now)
+    private static readonly CrlFreshnessOptions Default = new();
+
+    public static CallerValidationResult Validate(X509Certificate2? leaf, IReadOnlyList<X509Certificate2> intermediates, WorkloadIdentity identity, DateTimeOffset now, CrlFreshnessOptions? freshness = null)
     {
         ArgumentNullException.ThrowIfNull(intermediates);
         ArgumentNullException.ThrowIfNull(identity);
@@ -25,7 +28,7 @@ public static class CallerValidator
             return CallerValidationResult.Invalid(serial, result.Error);
         }
 
-        var revoked = identity.Revocations.Check(result.VerifiedChain);
+        var revoked = identity.Revocations.Check(result.VerifiedChain, now, freshness ?? Default);
         return revoked is null ? CallerValidationResult.Valid(result.Id!, serial) : CallerValidationResult.Invalid(serial, revoked);
     }
 }

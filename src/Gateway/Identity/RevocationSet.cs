@@ -8,8 +8,10 @@ namespace IdentityIssuer.Gateway.Identity;
 
 /// <summary>
 /// The CRLs the Workload API sent, parsed once per update. Fails closed: a CRL that cannot be
-/// parsed refuses every caller (nobody can tell which CA it came from), and a CRL naming a CA whose
-/// signature does not verify with that CA's key refuses every certificate of that CA.
+/// parsed refuses every caller (nobody can tell which CA it came from), a CRL naming a CA whose
+/// signature does not verify with that CA's key refuses every certificate of that CA, and so does a
+/// verified CRL that is stale (past nextUpdate plus the grace, or issued in the future beyond the
+/// clock skew: <see cref="CrlFreshnessOptions"/>).
 /// </summary>
 public sealed class RevocationSet
 {
@@ -56,11 +58,13 @@ public sealed class RevocationSet
 
     /// <summary>
     /// Checks each certificate of a verified path (leaf first, ending at a bundle authority) against
-    /// the CRLs of its issuer. Returns null when none is revoked, else why the path is refused.
+    /// the CRLs of its issuer at <paramref name="now"/>. Returns null when none is revoked and those
+    /// CRLs are current, else why the path is refused.
     /// </summary>
-    public string? Check(IReadOnlyList<X509Certificate2> verifiedPath)
+    public string? Check(IReadOnlyList<X509Certificate2> verifiedPath, DateTimeOffset now, CrlFreshnessOptions freshness)
     {
         ArgumentNullException.ThrowIfNull(verifiedPath);
+        ArgumentNullException.ThrowIfNull(freshness);
         if (Unparseable.Count > 0)
         {
             return "revocation cannot be checked: " + string.Join("; ", Unparseable);
@@ -83,6 +87,11 @@ public sealed class RevocationSet
                     return $"the CRL of {ca.Subject} does not verify with that CA's key; refusing its certificates until a valid CRL arrives";
                 }
 
+                if (list.FreshnessError(now, freshness.Grace, freshness.ClockSkew) is { } stale)
+                {
+                    return $"the CRL of {ca.Subject} cannot be relied on: {stale}; refusing its certificates until a current CRL arrives";
+                }
+
                 if (list.IsRevoked(certificate.SerialNumberBytes.Span))
                 {
                     return $"certificate serial {certificate.SerialNumber.ToLowerInvariant()} is revoked by {ca.Subject}";
@@ -91,5 +100,24 @@ public sealed class RevocationSet
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The next moment after <paramref name="now"/> at which a CRL of this set becomes current or
+    /// stale, so a cached validation is redone then; null when none will.
+    /// </summary>
+    public DateTimeOffset? FreshnessChangesAt(DateTimeOffset now, CrlFreshnessOptions freshness)
+    {
+        ArgumentNullException.ThrowIfNull(freshness);
+        DateTimeOffset? first = null;
+        foreach (var list in _lists)
+        {
+            if (list.FreshnessChangesAt(now, freshness.Grace, freshness.ClockSkew) is { } at && (first is null || at < first))
+            {
+                first = at;
+            }
+        }
+
+        return first;
     }
 }

@@ -22,9 +22,16 @@ internal enum McpRequestKind
     Other,
 }
 
-/// <summary>A parsed MCP request. Only the method, tool name and target are kept; never the arguments.</summary>
+/// <summary>
+/// A parsed MCP request: the method, tool name and target, and for <c>tools/call</c> the arguments as
+/// compact JSON (what an approval is bound to and shows; never logged). A duplicate key anywhere in
+/// the message makes it invalid, so the gateway and a first-wins upstream cannot read different calls.
+/// </summary>
 internal sealed record McpRequest(McpRequestKind Kind, string Method, ToolCall Call, string Error)
 {
+    /// <summary>The <c>tools/call</c> arguments as compact JSON; empty when there are none.</summary>
+    public string Arguments { get; init; } = string.Empty;
+
     /// <summary>The action of every MCP tool call in the policy.</summary>
     public const string CallAction = "call";
 
@@ -34,11 +41,11 @@ internal sealed record McpRequest(McpRequestKind Kind, string Method, ToolCall C
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.ToArray());
+            document = JsonDocument.Parse(body.ToArray(), Spiffe.StrictJson.DocumentOptions);
         }
         catch (JsonException ex)
         {
-            return Invalid("the body is not JSON: " + ex.Message);
+            return Invalid("the body is not JSON without duplicate keys: " + ex.Message);
         }
 
         using (document)
@@ -90,13 +97,29 @@ internal sealed record McpRequest(McpRequestKind Kind, string Method, ToolCall C
 
         var argument = options.TargetArguments.GetValueOrDefault(tool, options.TargetArgument);
         var target = string.Empty;
-        if (argument.Length > 0 && parameters.TryGetProperty("arguments", out var arguments) && arguments.ValueKind == JsonValueKind.Object
+        var hasArguments = parameters.TryGetProperty("arguments", out var arguments);
+        if (argument.Length > 0 && hasArguments && arguments.ValueKind == JsonValueKind.Object
             && arguments.TryGetProperty(argument, out var value))
         {
             target = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
         }
 
-        return new McpRequest(McpRequestKind.ToolsCall, "tools/call", new ToolCall(tool, CallAction, target), string.Empty);
+        return new McpRequest(McpRequestKind.ToolsCall, "tools/call", new ToolCall(tool, CallAction, target), string.Empty)
+        {
+            Arguments = hasArguments ? Compact(arguments) : string.Empty,
+        };
+    }
+
+    /// <summary>The element without insignificant whitespace, as its writer would serialize it.</summary>
+    private static string Compact(JsonElement element)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            element.WriteTo(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static McpRequest Invalid(string error) => new(McpRequestKind.Invalid, string.Empty, new ToolCall(string.Empty, string.Empty, string.Empty), error);

@@ -30,6 +30,9 @@ internal sealed partial class GatewayHandler(
 {
     public const string RequestIdHeader = "X-Gateway-Request-Id";
 
+    /// <summary>The methods of MCP's Streamable HTTP transport: POST messages, GET the event stream, DELETE the session.</summary>
+    private const string McpAllowedMethods = "GET, POST, DELETE";
+
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
@@ -91,10 +94,18 @@ internal sealed partial class GatewayHandler(
             return await McpAsync(context, record, caller.Id!);
         }
 
-        if (isMcp)
+        if (isMcp && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsDelete(context.Request.Method)))
         {
             // GET (the server's event stream) and DELETE (end of session) carry no tool call.
             return await ForwardAsync(context, record with { Action = "mcp:" + context.Request.Method, Decision = "allow", Reason = "MCP session request" }, id, null, null);
+        }
+
+        if (isMcp)
+        {
+            // MCP over HTTP has no other method; whatever the upstream would do with one is not authorized.
+            context.Response.Headers.Allow = McpAllowedMethods;
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, new ErrorBody($"method {context.Request.Method} is not allowed on the MCP path; use {McpAllowedMethods}"));
+            return record with { Action = "mcp:" + context.Request.Method, Reason = $"method {context.Request.Method} not allowed on the MCP path" };
         }
 
         var call = routes.Map(context.Request);
@@ -105,7 +116,7 @@ internal sealed partial class GatewayHandler(
             return record with { Reason = $"no route maps {context.Request.Method} {context.Request.Path}" };
         }
 
-        return await AuthorizeAndForwardAsync(context, record, caller.Id!, call, null, null);
+        return await AuthorizeAndForwardAsync(context, record, caller.Id!, call, null, null, null);
     }
 
     private async Task<AuditRecord> McpAsync(HttpContext context, AuditRecord record, Spiffe.SpiffeId caller)
@@ -122,7 +133,7 @@ internal sealed partial class GatewayHandler(
         switch (request.Kind)
         {
             case McpRequestKind.ToolsCall:
-                return await AuthorizeAndForwardAsync(context, record, caller, request.Call, body, null);
+                return await AuthorizeAndForwardAsync(context, record, caller, request.Call, body, null, request);
             case McpRequestKind.ToolsList:
                 var callable = policies.Current.CallableTools(caller, McpRequest.CallAction);
                 return await ForwardAsync(
@@ -137,12 +148,14 @@ internal sealed partial class GatewayHandler(
                 await GatewayResponses.DeniedAsync(context, id, request.Call.Tool, request.Call.Action, string.Empty);
                 return record with { Tool = request.Call.Tool, Action = request.Call.Action, Reason = request.Error };
             default:
-                await GatewayResponses.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorBody("invalid MCP request"));
+                // The caller's own message, so the reason is safe to tell it.
+                await GatewayResponses.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorBody("invalid MCP request: " + request.Error));
                 return record with { Reason = request.Error };
         }
     }
 
-    private async Task<AuditRecord> AuthorizeAndForwardAsync(HttpContext context, AuditRecord record, Spiffe.SpiffeId caller, ToolCall call, Stream? body, Func<string, string, string>? rewrite)
+    /// <param name="mcpRequest">The parsed MCP message of an MCP call (its arguments bind an approval); null for REST.</param>
+    private async Task<AuditRecord> AuthorizeAndForwardAsync(HttpContext context, AuditRecord record, Spiffe.SpiffeId caller, ToolCall call, Stream? body, Func<string, string, string>? rewrite, McpRequest? mcpRequest)
     {
         var id = caller.ToString();
         if (call.Problem() is { } problem)
@@ -169,10 +182,41 @@ internal sealed partial class GatewayHandler(
         record = record with { Rule = decision.Rule };
         if (decision.Risk == RiskTier.HighRisk)
         {
-            var granted = approvals.TryConsume(id, call);
+            ApprovalCallDetails details;
+            if (mcpRequest is not null)
+            {
+                details = ApprovalCallDetails.ForMcp(context.Request, mcpRequest.Arguments);
+            }
+            else
+            {
+                // The approval covers the body too: read it (bounded) and forward exactly what was digested.
+                var restBody = await ReadBodyAsync(context);
+                if (restBody is null)
+                {
+                    await GatewayResponses.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, new ErrorBody("request body too large for an approval"));
+                    return record with { Reason = $"high-risk request body over {gateway.MaxMcpRequestBytes} bytes (Gateway:MaxMcpRequestBytes)" };
+                }
+
+                details = ApprovalCallDetails.ForRest(context.Request, restBody.GetBuffer().AsSpan(0, (int)restBody.Length));
+                body = restBody.Length > 0 ? restBody : null;
+            }
+
+            var granted = approvals.TryConsume(id, call, details);
             if (granted is null)
             {
-                var pending = approvals.Request(id, call);
+                var (pending, error) = approvals.Request(id, call, details);
+                if (pending is null)
+                {
+                    LogApprovalRefused(logger, id, call.Required, call.Target, error);
+                    await GatewayResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests, new ErrorBody(error)
+                    {
+                        Workload = id,
+                        Required = call.Required,
+                        Target = call.Target,
+                    });
+                    return record with { Reason = error };
+                }
+
                 LogApprovalRequired(logger, pending.Id, id, call.Required, call.Target);
                 await GatewayResponses.WriteAsync(context, StatusCodes.Status403Forbidden, new ErrorBody(GatewayResponses.ApprovalRequired)
                 {
@@ -248,6 +292,9 @@ internal sealed partial class GatewayHandler(
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "Approval {ApprovalId} required: {SpiffeId} {Required} on '{Target}'")]
     private static partial void LogApprovalRequired(ILogger logger, string approvalId, string spiffeId, string required, string target);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "No approval request for {SpiffeId} {Required} on '{Target}': {Reason}")]
+    private static partial void LogApprovalRefused(ILogger logger, string spiffeId, string required, string target, string reason);
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "Request {RequestId}: upstream failed: {Error}")]
     private static partial void LogUpstreamFailed(ILogger logger, string requestId, string error);

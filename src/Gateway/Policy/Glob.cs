@@ -6,8 +6,8 @@ namespace IdentityIssuer.Gateway.Policy;
 /// <summary>
 /// A target or action pattern: <c>*</c> matches any run of characters except <c>/</c>, <c>**</c>
 /// matches anything (including <c>/</c> and nothing), <c>?</c> one character except <c>/</c>; every
-/// other character matches itself, case-sensitively. Compiled to a non-backtracking regex, so a
-/// hostile target cannot make matching slow.
+/// other character matches itself, case-sensitively. The pattern matches the whole value (a trailing
+/// newline included). Compiled to a non-backtracking regex, so a hostile target cannot make matching slow.
 /// </summary>
 internal sealed class Glob
 {
@@ -32,7 +32,8 @@ internal sealed class Glob
             return new Glob(pattern, null);
         }
 
-        var regex = new StringBuilder("^");
+        // \A and \z: the whole value, not up to a trailing newline as $ would allow ("docs\n" is not "docs").
+        var regex = new StringBuilder(@"\A");
         for (var i = 0; i < pattern.Length; i++)
         {
             var c = pattern[i];
@@ -55,7 +56,7 @@ internal sealed class Glob
             }
         }
 
-        regex.Append('$');
+        regex.Append(@"\z");
         return new Glob(pattern, new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking | RegexOptions.Singleline));
     }
 

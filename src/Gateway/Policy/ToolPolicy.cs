@@ -4,7 +4,8 @@ namespace IdentityIssuer.Gateway.Policy;
 
 /// <summary>
 /// A validated policy: the tools with their risk tiers and the rules that allow calls. Default deny:
-/// a call is allowed only when one rule matches caller, tool, action and target. Immutable, so a hot
+/// a call is allowed only when one rule matches caller, tool, action and target; a target with a
+/// <c>.</c> or <c>..</c> segment matches no rule. Immutable, so a hot
 /// reload swaps the whole policy at once.
 /// </summary>
 public sealed class ToolPolicy
@@ -29,6 +30,12 @@ public sealed class ToolPolicy
             return PolicyDecision.Deny(RiskTier.Unspecified, $"unknown tool '{tool}'");
         }
 
+        if (HasDotSegment(target))
+        {
+            // docs/../secret would match docs/** while naming what the upstream resolves as secret.
+            return PolicyDecision.Deny(risk, $"target '{target}' has a '.' or '..' segment; such a target matches no rule");
+        }
+
         foreach (var rule in Rules)
         {
             if (rule.Matches(caller, tool, action, target))
@@ -38,6 +45,20 @@ public sealed class ToolPolicy
         }
 
         return PolicyDecision.Deny(risk, $"no rule allows {caller} {tool}:{action} on '{target}'");
+    }
+
+    /// <summary>True when a <c>/</c>-separated segment of <paramref name="target"/> is <c>.</c> or <c>..</c>.</summary>
+    internal static bool HasDotSegment(string target)
+    {
+        foreach (var segment in target.Split('/'))
+        {
+            if (segment is "." or "..")
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The tools <paramref name="caller"/> may call with <paramref name="action"/> on some target (for MCP tools/list).</summary>

@@ -17,8 +17,6 @@ public static class JwtSvidValidator
     /// <summary>The clock leeway used when none is given (the go-jose default).</summary>
     public static readonly TimeSpan DefaultLeeway = TimeSpan.FromMinutes(1);
 
-    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
-
     private static readonly string[] AllowedHeaders = ["alg", "kid", "typ"];
 
     /// <exception cref="ArgumentException"><paramref name="expectedAudience"/> is empty.</exception>
@@ -323,7 +321,7 @@ public static class JwtSvidValidator
 
         try
         {
-            document = JsonDocument.Parse(bytes, StrictJson);
+            document = JsonDocument.Parse(bytes, StrictJson.DocumentOptions);
         }
         catch (JsonException e)
         {

@@ -9,8 +9,6 @@ namespace IdentityIssuer.Spiffe.WorkloadApi;
 /// </summary>
 public static class JwtBundleJwks
 {
-    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
-
     /// <summary>Reads the JWT authorities of one trust domain's JWKS.</summary>
     /// <exception cref="SpiffeBundleException">The document is not a JWKS, a key has no kid, or a key is unusable.</exception>
     public static IReadOnlyList<JwtAuthority> Parse(ReadOnlySpan<byte> utf8Json)
@@ -18,7 +16,7 @@ public static class JwtBundleJwks
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(utf8Json.ToArray(), StrictJson);
+            document = JsonDocument.Parse(utf8Json.ToArray(), StrictJson.DocumentOptions);
         }
         catch (JsonException e)
         {

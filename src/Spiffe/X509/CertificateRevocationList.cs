@@ -7,7 +7,8 @@ namespace IdentityIssuer.Spiffe.X509;
 /// <summary>
 /// A DER X.509 CRL (RFC 5280 §5), as the Workload API's <c>crl</c> fields carry them: its issuer name,
 /// authority key identifier, revoked serial numbers and the signed bytes, so a verifier can match it to
-/// a CA of its bundle and check its signature with that CA's key before believing it.
+/// a CA of its bundle and check its signature with that CA's key before believing it, and its
+/// thisUpdate and nextUpdate, so a verifier can refuse a stale one (<see cref="FreshnessError"/>).
 /// </summary>
 public sealed class CertificateRevocationList
 {
@@ -19,8 +20,10 @@ public sealed class CertificateRevocationList
     private readonly string _signatureAlgorithm;
     private readonly byte[] _signature;
 
-    private CertificateRevocationList(byte[] der, byte[] signedPart, string signatureAlgorithm, byte[] signature, X500DistinguishedName issuer, byte[]? authorityKeyId, IReadOnlySet<string> revokedSerials)
+    private CertificateRevocationList(byte[] der, byte[] signedPart, string signatureAlgorithm, byte[] signature, X500DistinguishedName issuer, DateTimeOffset thisUpdate, DateTimeOffset? nextUpdate, byte[]? authorityKeyId, IReadOnlySet<string> revokedSerials)
     {
+        ThisUpdate = thisUpdate;
+        NextUpdate = nextUpdate;
         Der = der;
         _signedPart = signedPart;
         _signatureAlgorithm = signatureAlgorithm;
@@ -35,6 +38,12 @@ public sealed class CertificateRevocationList
 
     /// <summary>The issuer name.</summary>
     public X500DistinguishedName Issuer { get; }
+
+    /// <summary>When the CRL was issued.</summary>
+    public DateTimeOffset ThisUpdate { get; }
+
+    /// <summary>When the next CRL will be issued at the latest; null when the CRL does not say (RFC 5280 requires it).</summary>
+    public DateTimeOffset? NextUpdate { get; }
 
     /// <summary>The key identifier of its authority key identifier extension, or null when it has none.</summary>
     public byte[]? AuthorityKeyId { get; }
@@ -74,10 +83,11 @@ public sealed class CertificateRevocationList
             }
 
             var issuer = new X500DistinguishedName(tbs.ReadEncodedValue().Span);
-            ReadTime(tbs);
+            var thisUpdate = ReadTime(tbs);
+            DateTimeOffset? nextUpdate = null;
             if (tbs.HasData && IsTime(tbs.PeekTag()))
             {
-                ReadTime(tbs);
+                nextUpdate = ReadTime(tbs);
             }
 
             var serials = new HashSet<string>(StringComparer.Ordinal);
@@ -97,12 +107,46 @@ public sealed class CertificateRevocationList
             }
 
             tbs.ThrowIfNotEmpty();
-            return new CertificateRevocationList(der.ToArray(), signedPart, signatureAlgorithm, signature, issuer, authorityKeyId, serials);
+            return new CertificateRevocationList(der.ToArray(), signedPart, signatureAlgorithm, signature, issuer, thisUpdate, nextUpdate, authorityKeyId, serials);
         }
         catch (AsnContentException ex)
         {
             throw new CryptographicException($"not a DER CRL: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// Null when the CRL is current at <paramref name="now"/>, else why it must not be relied on: it has
+    /// no nextUpdate, it is past its nextUpdate by more than <paramref name="grace"/>, or its thisUpdate
+    /// is later than <paramref name="now"/> by more than <paramref name="clockSkew"/>.
+    /// </summary>
+    public string? FreshnessError(DateTimeOffset now, TimeSpan grace, TimeSpan clockSkew)
+    {
+        if (ThisUpdate > now + clockSkew)
+        {
+            return $"its thisUpdate {ThisUpdate:O} is in the future (beyond {clockSkew} of clock skew)";
+        }
+
+        if (NextUpdate is not { } next)
+        {
+            return "it has no nextUpdate";
+        }
+
+        return now > next + grace ? $"it is past its nextUpdate {next:O} (and the grace of {grace})" : null;
+    }
+
+    /// <summary>
+    /// The next moment after <paramref name="now"/> at which <see cref="FreshnessError"/> changes its
+    /// answer (the CRL becomes current, or stale); null when it never will.
+    /// </summary>
+    public DateTimeOffset? FreshnessChangesAt(DateTimeOffset now, TimeSpan grace, TimeSpan clockSkew)
+    {
+        if (ThisUpdate - clockSkew > now)
+        {
+            return ThisUpdate - clockSkew;
+        }
+
+        return NextUpdate is { } next && next + grace >= now ? next + grace : null;
     }
 
     /// <summary>True when the certificate with this serial number (DER integer bytes) is listed.</summary>
@@ -186,15 +230,6 @@ public sealed class CertificateRevocationList
     private static bool IsTime(Asn1Tag tag) =>
         tag.HasSameClassAndValue(Asn1Tag.UtcTime) || tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime);
 
-    private static void ReadTime(AsnReader reader)
-    {
-        if (reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime))
-        {
-            reader.ReadUtcTime();
-        }
-        else
-        {
-            reader.ReadGeneralizedTime();
-        }
-    }
+    private static DateTimeOffset ReadTime(AsnReader reader) =>
+        reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) ? reader.ReadUtcTime() : reader.ReadGeneralizedTime();
 }

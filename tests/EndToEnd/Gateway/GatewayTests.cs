@@ -118,8 +118,9 @@ public sealed class GatewayTests : GatewayTestBase, IClassFixture<IssuerProcess>
         Assert.Equal($$"""{"error":"access denied","workload":"{{Research}}","required":"delete_index:call","target":"docs"}""", mcpDenied.Json.GetRawText());
 
         // High risk: the first call asks for an approval; once approved, one retry passes; the next needs a new one.
-        var deploy = new Uri(gateway.Address, "deploy/billing");
-        var first = await Keep(SendAsync(ops, HttpMethod.Post, deploy));
+        var deploy = new Uri(gateway.Address, "deploy/billing?version=7");
+        var deployBody = new { reason = "hotfix" };
+        var first = await Keep(SendAsync(ops, HttpMethod.Post, deploy, deployBody));
         Assert.Equal(403, first.Status);
         Assert.Equal("approval required", first.Json.GetProperty("error").GetString());
         Assert.Equal("deploy:run", first.Json.GetProperty("required").GetString());
@@ -132,20 +133,35 @@ public sealed class GatewayTests : GatewayTestBase, IClassFixture<IssuerProcess>
         Assert.Equal(Ops, request.GetProperty("spiffeId").GetString());
         Assert.Equal("billing", request.GetProperty("target").GetString());
 
+        // The operator sees what exactly is approved: the query and the body's size and digest (text and JSON).
+        Assert.Equal("?version=7", request.GetProperty("query").GetString());
+        Assert.StartsWith("19 bytes, sha256 ", request.GetProperty("body").GetString(), StringComparison.Ordinal);
+        var listed = Record(await gateway.CliAsync("approvals", "list")).ShouldSucceed().StdOut;
+        Assert.Contains("query:     ?version=7", listed, StringComparison.Ordinal);
+        Assert.Contains("body:      19 bytes, sha256 ", listed, StringComparison.Ordinal);
+
         // Still pending: the retry is refused with the same request.
-        Assert.Equal(approvalId, (await Keep(SendAsync(ops, HttpMethod.Post, deploy))).Json.GetProperty("approvalId").GetString());
+        Assert.Equal(approvalId, (await Keep(SendAsync(ops, HttpMethod.Post, deploy, deployBody))).Json.GetProperty("approvalId").GetString());
         var approve = Record(await gateway.CliAsync("approvals", "approve", approvalId, "--ttl", "5m")).ShouldSucceed();
         Assert.Contains($"Approved {approvalId}: {Ops} may call deploy:run on 'billing' once", approve.StdOut, StringComparison.Ordinal);
 
-        // Bound to the target: another service is not covered.
-        Assert.Equal(403, (await Keep(SendAsync(ops, HttpMethod.Post, new Uri(gateway.Address, "deploy/payments")))).Status);
-        var granted = await Keep(SendAsync(ops, HttpMethod.Post, deploy));
+        // Bound to the whole call: another service, another query or another body is not covered.
+        Assert.Equal(403, (await Keep(SendAsync(ops, HttpMethod.Post, new Uri(gateway.Address, "deploy/payments?version=7"), deployBody))).Status);
+        Assert.Equal(403, (await Keep(SendAsync(ops, HttpMethod.Post, new Uri(gateway.Address, "deploy/billing?version=8"), deployBody))).Status);
+        Assert.Equal(403, (await Keep(SendAsync(ops, HttpMethod.Post, deploy, new { reason = "anything" }))).Status);
+        var granted = await Keep(SendAsync(ops, HttpMethod.Post, deploy, deployBody));
         Assert.Equal(200, granted.Status);
         Assert.Equal(Ops, granted.Json.GetProperty("seen").GetProperty("workloadSpiffeIdHeader").GetString());
-        var again = await Keep(SendAsync(ops, HttpMethod.Post, deploy));
+        var again = await Keep(SendAsync(ops, HttpMethod.Post, deploy, deployBody));
         Assert.Equal(403, again.Status);
         Assert.NotEqual(approvalId, again.Json.GetProperty("approvalId").GetString());
         Record(await gateway.CliAsync("approvals", "approve", approvalId)).ShouldFail();
+
+        // An MCP high-risk call: the list shows its arguments.
+        var mcpDeploy = await Keep(SendAsync(ops, HttpMethod.Post, mcp, new { jsonrpc = "2.0", id = 9, method = "tools/call", @params = new { name = "deploy", arguments = new { service = "billing", version = 9 } } }));
+        Assert.Equal("approval required", mcpDeploy.Json.GetProperty("error").GetString());
+        var mcpListed = Record(await gateway.CliAsync("approvals", "list")).ShouldSucceed().StdOut;
+        Assert.Contains("""arguments: {"service":"billing","version":9}""", mcpListed, StringComparison.Ordinal);
 
         // The policy is hot-reloaded: granting the intruder search on docs takes effect without a restart,
         // and a broken policy file afterwards is refused with every problem logged, keeping the last good one.

@@ -136,4 +136,16 @@ public sealed class WorkloadAuthorizationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(fresh, "search?index=docs")).Status);
         Assert.Equal([_td.Server.SerialNumber, rotated.SerialNumber], served.Select(c => c.SerialNumber));
     }
+
+    [Fact]
+    public async Task StaleCrl_RefusesEveryCallerOfItsCa_UntilAFreshOneArrives()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var client = Client(_td.Leaf("/agents/a"));
+        _identity!.Set(_td.With(TestIdentity.Crl(_td.Ca, now.AddDays(-2), now.AddDays(-1))));
+        Assert.Equal((HttpStatusCode.Unauthorized, """{"error":"invalid workload identity"}"""), await GetAsync(client, "search?index=docs"));
+
+        _identity.Set(_td.With(TestIdentity.Crl(_td.Ca, now, now.AddDays(1))));
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "search?index=docs")).Status);
+    }
 }

@@ -123,4 +123,35 @@ public sealed class CallerValidatorTests
         Assert.False(result.IsValid);
         Assert.Contains("revocation cannot be checked", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Validate_CrlPastNextUpdateAndTheGrace_FailsClosed()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var leaf = _td.Leaf("/agents/a");
+        var result = CallerValidator.Validate(leaf, [], _td.With(TestIdentity.Crl(_td.Ca, now.AddHours(-2), now.AddMinutes(-6))), now);
+        Assert.False(result.IsValid);
+        Assert.Contains("is past its nextUpdate", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_CrlPastNextUpdateWithinTheGrace_StillApplies()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var revoked = _td.Leaf("/agents/revoked");
+        var identity = _td.With(TestIdentity.Crl(_td.Ca, now.AddHours(-2), now.AddMinutes(-4), revoked));
+        Assert.True(CallerValidator.Validate(_td.Leaf("/agents/a"), [], identity, now).IsValid);
+        Assert.Contains("is revoked", CallerValidator.Validate(revoked, [], identity, now).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_CrlIssuedInTheFutureBeyondTheClockSkew_FailsClosed()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var leaf = _td.Leaf("/agents/a");
+        var result = CallerValidator.Validate(leaf, [], _td.With(TestIdentity.Crl(_td.Ca, now.AddMinutes(10), now.AddDays(1))), now);
+        Assert.False(result.IsValid);
+        Assert.Contains("thisUpdate", result.Error, StringComparison.Ordinal);
+        Assert.True(CallerValidator.Validate(leaf, [], _td.With(TestIdentity.Crl(_td.Ca, now.AddSeconds(30), now.AddDays(1))), now).IsValid);
+    }
 }

@@ -27,14 +27,18 @@ internal sealed class TestIdentity
     public X509Certificate2 Leaf(string path) => TestCertificates.CreateLeaf(Ca, "spiffe://example.org" + path);
 
     /// <summary>A CRL signed by <paramref name="ca"/> listing <paramref name="revoked"/>.</summary>
-    public static byte[] Crl(X509Certificate2 ca, params X509Certificate2[] revoked)
+    public static byte[] Crl(X509Certificate2 ca, params X509Certificate2[] revoked) =>
+        Crl(ca, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1), revoked);
+
+    /// <summary>A CRL signed by <paramref name="ca"/> with the given thisUpdate and nextUpdate.</summary>
+    public static byte[] Crl(X509Certificate2 ca, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, params X509Certificate2[] revoked)
     {
         var builder = new CertificateRevocationListBuilder();
         foreach (var certificate in revoked)
         {
-            builder.AddEntry(certificate, DateTimeOffset.UtcNow.AddMinutes(-1));
+            builder.AddEntry(certificate, thisUpdate.AddMinutes(-1));
         }
 
-        return builder.Build(ca, 1, DateTimeOffset.UtcNow.AddDays(1), System.Security.Cryptography.HashAlgorithmName.SHA256);
+        return builder.Build(ca, 1, nextUpdate, System.Security.Cryptography.HashAlgorithmName.SHA256, thisUpdate: thisUpdate);
     }
 }

@@ -80,4 +80,17 @@ public sealed class McpRequestTests
         Assert.Equal(-32603, filtered["error"]!["code"]!.GetValue<int>());
         Assert.Null(filtered["result"]);
     }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_repo","name":"search","arguments":{"index":"docs"}}}""", "'name'")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","method":"ping","params":{"name":"search"}}""", "'method'")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search","arguments":{"index":"hr","index":"docs"}}}""", "'index'")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search","arguments":{"q":{"a":1,"a":2},"index":"docs"}}}""", "'a'")]
+    public void DuplicateKey_AnywhereInTheMessage_IsInvalidAndNamed(string json, string key)
+    {
+        var request = Parse(json);
+        Assert.Equal(McpRequestKind.Invalid, request.Kind);
+        Assert.Contains("duplicate", request.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(key, request.Error, StringComparison.Ordinal);
+    }
 }

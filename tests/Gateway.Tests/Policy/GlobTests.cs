@@ -19,5 +19,7 @@ public sealed class GlobTests
     [InlineData("(x)+", "(x)+", true)]
     [InlineData("Docs", "docs", false)] // case-sensitive
     [InlineData("prod-*-eu", "prod-1-eu", true)]
+    [InlineData("docs", "docs\n", false)] // a trailing newline is not the end of the value
+    [InlineData("docs", "x\ndocs", false)]
     public void IsMatch(string pattern, string value, bool expected) => Assert.Equal(expected, Glob.Compile(pattern).IsMatch(value));
 }

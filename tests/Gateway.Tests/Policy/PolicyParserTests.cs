@@ -119,4 +119,22 @@ public sealed class PolicyParserTests
         Assert.Equal(["deploy", "search", "tickets"], policy.CallableTools(SpiffeId.Parse("spiffe://example.org/ops"), "call").Order());
         Assert.Empty(policy.CallableTools(SpiffeId.Parse("spiffe://example.org/nobody"), "call"));
     }
+
+    [Theory]
+    [InlineData("docs/../hr")]
+    [InlineData("docs/./a")]
+    [InlineData("docs/a/..")]
+    [InlineData("..")]
+    public void Authorize_TargetWithDotSegments_IsDenied_EvenByADoubleStarRule(string target)
+    {
+        var policy = Parse(PolicyParserTests.Sample.Replace("\"docs/*\", \"wiki\"", "\"docs/**\", \"wiki\"", StringComparison.Ordinal));
+        var research = policy.Authorize(Research, "search", "query", target);
+        Assert.False(research.IsAllowed);
+        Assert.Contains("'.' or '..' segment", research.Reason, StringComparison.Ordinal);
+        Assert.False(policy.Authorize(SpiffeId.Parse("spiffe://example.org/ops"), "search", "query", target).IsAllowed);
+    }
+
+    [Fact]
+    public void Authorize_DotsInsideASegment_AreOrdinaryCharacters() =>
+        Assert.True(Parse(PolicyParserTests.Sample.Replace("\"docs/*\"", "\"docs/**\"", StringComparison.Ordinal)).Authorize(Research, "search", "query", "docs/v1..v2/.profile").IsAllowed);
 }

@@ -65,4 +65,22 @@ public sealed class CertificateRevocationListTests
     {
         Assert.Throws<CryptographicException>(() => CertificateRevocationList.Parse(der));
     }
+
+    [Fact]
+    public void ThisAndNextUpdate_AreRead_AndDecideWhetherTheCrlIsCurrent()
+    {
+        var thisUpdate = new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        var crl = CertificateRevocationList.Parse(new CertificateRevocationListBuilder().Build(Ca, BigInteger.One, thisUpdate.AddHours(1), HashAlgorithmName.SHA256, thisUpdate: thisUpdate));
+        var grace = TimeSpan.FromMinutes(5);
+        var skew = TimeSpan.FromMinutes(1);
+
+        Assert.Equal((thisUpdate, thisUpdate.AddHours(1)), (crl.ThisUpdate, crl.NextUpdate!.Value));
+        Assert.Null(crl.FreshnessError(thisUpdate.AddMinutes(30), grace, skew));
+        Assert.Null(crl.FreshnessError(thisUpdate.AddMinutes(64), grace, skew));
+        Assert.Contains("past its nextUpdate", crl.FreshnessError(thisUpdate.AddMinutes(66), grace, skew), StringComparison.Ordinal);
+        Assert.Null(crl.FreshnessError(thisUpdate.AddSeconds(-30), grace, skew));
+        Assert.Contains("in the future", crl.FreshnessError(thisUpdate.AddMinutes(-2), grace, skew), StringComparison.Ordinal);
+        Assert.Equal(thisUpdate.AddMinutes(65), crl.FreshnessChangesAt(thisUpdate, grace, skew));
+        Assert.Equal(thisUpdate.AddMinutes(-1), crl.FreshnessChangesAt(thisUpdate.AddHours(-1), grace, skew));
+    }
 }
