@@ -65,6 +65,7 @@ internal static class IssuerHost
         services.TryAddSingleton<X509SvidMinter>();
         services.TryAddSingleton<JwtSvidMinter>();
         services.TryAddSingleton<TrustBundleService>();
+        services.TryAddSingleton<X509AuthorityChains>();
         services.TryAddSingleton<EntryService>();
         services.TryAddSingleton<ServerSvidProvider>();
         services.TryAddSingleton<CrlService>();

@@ -91,13 +91,4 @@ public sealed class IssuerFailoverTests : AgentTest, IClassFixture<PostgresFixtu
         // The agent's own SVID lives 30 s, so it renews (at about 15 s) within the test.
         ["Issuer:DefaultX509SvidTtl"] = "00:00:30",
     });
-
-    /// <summary>The active X.509 authority of each replica, by replica name.</summary>
-    private async Task<Dictionary<string, string>> ActiveX509AuthoritiesAsync()
-    {
-        using var json = ParseJson((await CliAsync("authority", "x509", "show", "--output", "json")).ShouldSucceed());
-        return json.RootElement.GetProperty("authorities").EnumerateArray()
-            .Where(a => a.GetProperty("status").GetString() == "active")
-            .ToDictionary(a => a.GetProperty("replica").GetString()!, a => a.GetProperty("id").GetString()!, StringComparer.Ordinal);
-    }
 }

@@ -199,6 +199,27 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
         return (stream, first);
     }
 
+    /// <summary>The X.509 authorities of the CA journal as <c>authority x509 show --output json</c> lists them (through <paramref name="issuer"/>, default <see cref="IssuerTest.Issuer"/>).</summary>
+    protected async Task<IReadOnlyList<(string Id, string Replica, string Status)>> X509AuthoritiesAsync(IssuerProcess? issuer = null)
+    {
+        using var json = ParseJson(Record(await (issuer ?? Issuer).CliAsync("authority", "x509", "show", "--output", "json")).ShouldSucceed());
+        return [.. json.RootElement.GetProperty("authorities").EnumerateArray()
+            .Select(a => (a.GetProperty("id").GetString()!, a.GetProperty("replica").GetString()!, a.GetProperty("status").GetString()!))];
+    }
+
+    /// <summary>The active X.509 authority of each replica, by replica name.</summary>
+    protected async Task<Dictionary<string, string>> ActiveX509AuthoritiesAsync(IssuerProcess? issuer = null) =>
+        (await X509AuthoritiesAsync(issuer)).Where(a => a.Status == "active").ToDictionary(a => a.Replica, a => a.Id, StringComparer.Ordinal);
+
+    /// <summary>Runs <c>authority x509 prepare</c> then <c>activate</c> through <paramref name="issuer"/>; returns the new active authority's id.</summary>
+    protected async Task<string> RotateX509Async(IssuerProcess? issuer = null)
+    {
+        issuer ??= Issuer;
+        using var prepared = ParseJson(Record(await issuer.CliAsync("authority", "x509", "prepare", "--output", "json")).ShouldSucceed());
+        Record(await issuer.CliAsync("authority", "x509", "activate")).ShouldSucceed();
+        return prepared.RootElement.GetProperty("id").GetString()!;
+    }
+
     /// <inheritdoc />
     public virtual Task InitializeAsync() => _ownsIssuer ? Issuer.StartAsync() : Task.CompletedTask;
 

@@ -13,6 +13,9 @@ namespace IdentityIssuer.Issuer.Api.Agent;
 /// agent ID, and the agent's node must exist, not be banned, and hold this SVID's serial as its current
 /// one or as the one its last renewal issued. The first use of a renewed SVID makes it current; from
 /// then on the previous SVID is refused, and so is an SVID whose node was evicted (the agent re-attests).
+/// The SVID may be signed by any X.509 authority of the CA journal that is still trusted (any replica's;
+/// prepared, active, old or tainted), so rotation and taint never lock an agent out, also under an
+/// upstream CA whose intermediates are not in the bundle.
 /// </summary>
 internal sealed class AgentAuthenticator
 {
@@ -21,13 +24,15 @@ internal sealed class AgentAuthenticator
     private readonly IDataStore _store;
     private readonly CaManager _ca;
     private readonly TrustBundleService _bundles;
+    private readonly X509AuthorityChains _authorities;
     private readonly TimeProvider _time;
 
-    public AgentAuthenticator(IDataStore store, CaManager ca, TrustBundleService bundles, TimeProvider time)
+    public AgentAuthenticator(IDataStore store, CaManager ca, TrustBundleService bundles, X509AuthorityChains authorities, TimeProvider time)
     {
         _store = store;
         _ca = ca;
         _bundles = bundles;
+        _authorities = authorities;
         _time = time;
     }
 
@@ -39,14 +44,17 @@ internal sealed class AgentAuthenticator
         var bundle = await _bundles.GetOwnBundleAsync(cancellationToken);
         var now = _time.GetUtcNow();
 
-        // TLS hands over the leaf only; the CA's own chain supplies any intermediate under an upstream root.
-        var authority = _ca.ActiveX509;
+        // TLS hands over the leaf only; the journal's authority that signed it (found by the leaf's AKI)
+        // supplies any intermediate under an upstream root. The bundle still decides what is trusted.
         var chain = new List<X509Certificate2> { leaf };
-        foreach (var ca in authority.ChainAbove.Prepend(authority.Certificate))
+        if (AuthorityKeyId(leaf) is { } signedBy)
         {
-            if (!bundle.X509Authorities.Any(a => a.RawDataMemory.Span.SequenceEqual(ca.RawDataMemory.Span)))
+            foreach (var ca in await _authorities.FindAsync(signedBy, cancellationToken))
             {
-                chain.Add(ca);
+                if (!bundle.X509Authorities.Any(a => a.RawDataMemory.Span.SequenceEqual(ca.RawDataMemory.Span)))
+                {
+                    chain.Add(ca);
+                }
             }
         }
 
@@ -93,5 +101,21 @@ internal sealed class AgentAuthenticator
         }
 
         return new AuthenticatedAgent(agentId, node, bundle);
+    }
+
+    /// <summary>The leaf's authority key identifier as lowercase hex (an authority id of the journal), if it has one.</summary>
+    private static string? AuthorityKeyId(X509Certificate2 leaf)
+    {
+        try
+        {
+            return leaf.Extensions.OfType<X509AuthorityKeyIdentifierExtension>().FirstOrDefault()?.KeyIdentifier is { } keyId
+                ? Convert.ToHexStringLower(keyId.Span)
+                : null;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // A malformed extension: no chain is added, and validation refuses the certificate with its own error.
+            return null;
+        }
     }
 }

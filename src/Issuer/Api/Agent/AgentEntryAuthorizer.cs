@@ -6,10 +6,12 @@ using IdentityIssuer.Issuer.Registration;
 namespace IdentityIssuer.Issuer.Api.Agent;
 
 /// <summary>
-/// Works out which entries an agent is authorized for: entries parented to the agent ID; node-alias
-/// entries (parented to the issuer's server ID) whose selectors are a subset of the node's; and,
-/// transitively, entries parented to the SPIFFE ID of any authorized entry. Expired entries are left
-/// out (and so are their descendants). Every lookup is an indexed query by parent or by selector
+/// Works out which entries an agent is authorized for: entries parented to the agent ID or to the ID
+/// of a node alias that matches the node (a node-alias entry is parented to the issuer's server ID and
+/// its selectors are a subset of the node's), and, transitively, entries parented to the SPIFFE ID of
+/// any authorized entry. A node-alias entry itself is never authorized: it gives the node an extra
+/// parent ID, not a workload SVID to sign (as in SPIRE). Expired entries are left out (and so are their
+/// descendants; an expired alias gives no parent). Every lookup is an indexed query by parent or by selector
 /// subset; a parent is expanded once, so a cycle of entries ends. The result is cached per agent
 /// and reused while the store revision, the node's selectors and every entry's expiry allow, so a
 /// poll with nothing changed costs one revision read.
@@ -44,8 +46,7 @@ internal sealed class AgentEntryAuthorizer
             return cached.Set;
         }
 
-        var set = await ComputeAsync(agentId, agent.Node.Selectors, revision, now, cancellationToken);
-        var validUntil = set.Entries.Values.Select(e => e.ExpiresAt).Where(e => e is not null).Min() ?? DateTimeOffset.MaxValue;
+        var (set, validUntil) = await ComputeAsync(agentId, agent.Node.Selectors, revision, now, cancellationToken);
         _cache[agentId] = new Cached(set, selectorsKey, validUntil);
         return set;
     }
@@ -53,13 +54,16 @@ internal sealed class AgentEntryAuthorizer
     /// <summary>Forgets an agent's cached set (after it re-attests with possibly other selectors).</summary>
     public void Forget(string agentId) => _cache.TryRemove(agentId, out _);
 
-    private async Task<AuthorizedEntrySet> ComputeAsync(string agentId, IReadOnlyList<string> nodeSelectors, long revision, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>The set, and until when it holds: the first expiry of an entry in it or of an alias it came through.</summary>
+    private async Task<(AuthorizedEntrySet Set, DateTimeOffset ValidUntil)> ComputeAsync(string agentId, IReadOnlyList<string> nodeSelectors, long revision, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var validUntil = DateTimeOffset.MaxValue;
         var entries = new Dictionary<string, RegistrationEntry>(StringComparer.Ordinal);
         var expanded = new HashSet<string>(StringComparer.Ordinal);
         var parents = new Queue<string>();
         parents.Enqueue(agentId);
 
+        var serverId = ReservedIds.Server(_ca.TrustDomain).ToString();
         var selectors = nodeSelectors
             .Select(s => Attestation.Selectors.Selector.TryParse(s, out var parsed, out _) ? parsed : null)
             .OfType<Attestation.Selectors.Selector>()
@@ -68,13 +72,17 @@ internal sealed class AgentEntryAuthorizer
         {
             var aliases = new EntryFilter
             {
-                ParentId = ReservedIds.Server(_ca.TrustDomain).ToString(),
+                ParentId = serverId,
                 Selectors = selectors,
                 Match = SelectorMatch.Subset,
             };
             await foreach (var alias in ListAllAsync(aliases, cancellationToken))
             {
-                Admit(alias);
+                if (!Expired(alias))
+                {
+                    Until(alias);
+                    parents.Enqueue(alias.SpiffeId);
+                }
             }
         }
 
@@ -91,17 +99,29 @@ internal sealed class AgentEntryAuthorizer
             }
         }
 
-        return new AuthorizedEntrySet(revision, entries);
+        return (new AuthorizedEntrySet(revision, entries), validUntil);
+
+        bool Expired(RegistrationEntry entry) => entry.ExpiresAt is { } expiresAt && expiresAt <= now;
+
+        void Until(RegistrationEntry entry)
+        {
+            if (entry.ExpiresAt is { } expiresAt && expiresAt < validUntil)
+            {
+                validUntil = expiresAt;
+            }
+        }
 
         void Admit(RegistrationEntry entry)
         {
-            if (entry.ExpiresAt is { } expiresAt && expiresAt <= now)
+            // An entry under the server ID is a node alias (or the server's own): never a workload of this agent.
+            if (Expired(entry) || string.Equals(entry.ParentId, serverId, StringComparison.Ordinal))
             {
                 return;
             }
 
             if (entries.TryAdd(entry.Id, entry))
             {
+                Until(entry);
                 parents.Enqueue(entry.SpiffeId);
             }
         }

@@ -1,19 +1,28 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using IdentityIssuer.Attestation.AgentApi;
 using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Issuer.Tests.Support;
 using IdentityIssuer.Spiffe.Jwt;
 using IdentityIssuer.Spiffe.X509;
+using IdentityIssuer.Tests.Common.Certificates;
 
 namespace IdentityIssuer.Issuer.Tests.Api.Agent;
 
 public sealed class AgentSvidTests : IClassFixture<IssuerHostFixture>
 {
+    private const string ServerId = "spiffe://example.org/identity-issuer/server";
+
+    private readonly IssuerHostFixture _host;
     private readonly AgentTestClient _agents;
 
-    public AgentSvidTests(IssuerHostFixture host) => _agents = new AgentTestClient(host);
+    public AgentSvidTests(IssuerHostFixture host)
+    {
+        _host = host;
+        _agents = new AgentTestClient(host);
+    }
 
     [Fact]
     public async Task SignX509_AnAuthorizedBatch_SignsEveryEntry_AndRecordsTheAgentAsCaller()
@@ -132,6 +141,31 @@ public sealed class AgentSvidTests : IClassFixture<IssuerHostFixture>
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("items[1].csr", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignX509_ForTheNodeAliasEntryItself_Gets403_WhileAnEntryUnderTheAliasIsSigned()
+    {
+        var cn = "alias-" + Guid.NewGuid().ToString("N")[..12];
+        using var nodeCert = TestCertificates.CreateLeaf(_host.X509PopCa, spiffeId: null, s => s.Subject = $"CN={cn}");
+        var agent = await _agents.AttestWithX509PopAsync(nodeCert);
+        var alias = await _agents.CreateEntryAsync(AgentTestClient.NewId("node-alias"), ServerId, $"x509pop:subject:cn:{cn}");
+        var underAlias = await _agents.CreateEntryAsync(AgentTestClient.NewId("under-alias"), alias.SpiffeId, "unix:uid:1");
+        using var http = _agents.Http(agent.Svid);
+
+        var aliasX509 = await http.PostAsJsonAsync(AgentApiPaths.SignX509, new SignX509Request([Item(alias.Id)]));
+        var aliasJwt = await http.PostAsJsonAsync(AgentApiPaths.MintJwt, new MintJwtRequest(alias.Id, ["inventory-api"]));
+        var workload = await http.PostAsJsonAsync(AgentApiPaths.SignX509, new SignX509Request([Item(underAlias.Id)]));
+        var records = await _agents.Store.ListIssuanceRecordsAsync(new IssuanceFilter { Caller = agent.Id }, CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.Forbidden, aliasX509.StatusCode);
+        using var error = JsonDocument.Parse(await aliasX509.Content.ReadAsStringAsync());
+        Assert.Contains($"entry '{alias.Id}' is not authorized", error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, aliasJwt.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, workload.StatusCode);
+        var signed = Assert.Single((await workload.Content.ReadFromJsonAsync<SignX509Response>())!.Svids);
+        Assert.Equal(underAlias.SpiffeId, signed.SpiffeId);
+        Assert.Equal([underAlias.Id], records.Items.Select(r => r.EntryId));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class AgentSyncTests : IClassFixture<IssuerHostFixture>
     }
 
     [Fact]
-    public async Task Sync_ReturnsOwnEntries_MatchingNodeAliases_AndTheirDescendants_ButNotOthers()
+    public async Task Sync_ReturnsOwnEntries_AndEntriesUnderMatchingNodeAliases_ButNotTheAliasesOrOthers()
     {
         var cn = "sync-" + Guid.NewGuid().ToString("N")[..12];
         using var nodeCert = TestCertificates.CreateLeaf(_host.X509PopCa, spiffeId: null, s => s.Subject = $"CN={cn}");
@@ -43,9 +43,11 @@ public sealed class AgentSyncTests : IClassFixture<IssuerHostFixture>
 
         var sync = await SyncAsync(agent.Svid, 0);
 
-        var expected = new[] { own.Id, child.Id, alias.Id, underAlias.Id, grandchild.Id, cycleA.Id, cycleB.Id }.Order(StringComparer.Ordinal);
+        // The alias entry names the node, not a workload on it: only the entries under it are the agent's.
+        var expected = new[] { own.Id, child.Id, underAlias.Id, grandchild.Id, cycleA.Id, cycleB.Id }.Order(StringComparer.Ordinal);
         Assert.Equal(expected, sync.AuthorizedEntryIds);
         Assert.Equal(expected, sync.Entries.Select(e => e.Id));
+        Assert.DoesNotContain(alias.Id, sync.AuthorizedEntryIds!);
         Assert.DoesNotContain(otherAlias.Id, sync.AuthorizedEntryIds!);
         Assert.DoesNotContain(others.Id, sync.AuthorizedEntryIds!);
         Assert.Null(sync.NextPageToken);
