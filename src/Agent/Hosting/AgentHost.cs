@@ -52,6 +52,7 @@ internal static class AgentHost
         services.AddOptions<List<FileSinkOptions>>().Bind(builder.Configuration.GetSection("Sinks"));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IssuerClient>();
+        services.TryAddSingleton<IJwtSvidIssuer>(sp => sp.GetRequiredService<IssuerClient>());
         services.TryAddSingleton<AgentStateStore>();
         services.TryAddSingleton<IdentityCache>();
         services.TryAddSingleton<IIdentityCache>(sp => sp.GetRequiredService<IdentityCache>());
