@@ -1,4 +1,6 @@
+using IdentityIssuer.Agent.Configuration;
 using IdentityIssuer.Agent.Issuer;
+using Microsoft.Extensions.Options;
 
 namespace IdentityIssuer.Agent.Cache;
 
@@ -13,9 +15,9 @@ internal sealed class IdentityCache : IIdentityCache
     private IdentitySnapshot? _current;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public IdentityCache(IJwtSvidIssuer issuer, TimeProvider time)
+    public IdentityCache(IJwtSvidIssuer issuer, TimeProvider time, IOptions<AgentOptions> options)
     {
-        _jwts = new JwtSvidCache(issuer, time);
+        _jwts = new JwtSvidCache(issuer, time, options);
     }
 
     public IdentitySnapshot Current => _current ?? throw new IdentityCacheNotReadyException("the agent has not completed its first sync with the issuer yet");

@@ -37,6 +37,9 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
 
     public UidWorkloadAttestation Attestation { get; } = new();
 
+    /// <summary>Everything the server logged (Debug and above).</summary>
+    public CapturedLogs Logs { get; } = new();
+
     public static async Task<WorkloadApiTestServer> StartAsync(TestTrustDomain trustDomain)
     {
         var root = Path.Combine("/tmp", "wl-" + Guid.NewGuid().ToString("N")[..10]);
@@ -50,6 +53,8 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        builder.Logging.AddProvider(Logs);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"{WorkloadApiOptions.SectionName}:{nameof(WorkloadApiOptions.SocketPath)}"] = SocketPath,
