@@ -72,7 +72,9 @@ else
     # First start, or the saved agent SVID has expired since the last run: a single-use join token
     # (a new agent ID), and the issuer's bundle to authenticate it.
     token_json=$(identity-issuer token generate --ttl 10m --output json)
-    token_args=(--join-token "$(echo "$token_json" | json '["token"]')")
+    # In a 0600 file, not on the command line, where every local user could read it.
+    (umask 077 && echo "$token_json" | json '["token"]' >"$data/join-token")
+    token_args=(--join-token-file "$data/join-token")
     echo "$token_json" | json '["agentId"]' >"$data/agent-id"
     identity-issuer bundle show >"$data/bootstrap-bundle.pem"
   fi

@@ -12,7 +12,8 @@ internal interface IIdentityCache
     /// <summary>
     /// A JWT-SVID for the entry and audience, from the cache while it has more than half its lifetime
     /// left, else freshly minted by the issuer. Throws <see cref="IdentityCacheNotReadyException"/> when
-    /// the issuer cannot be reached and nothing usable is cached.
+    /// the issuer cannot be reached and nothing usable is cached, and <see cref="JwtSvidRateLimitException"/>
+    /// when the identity asked for too many new audience sets within a minute.
     /// </summary>
     Task<CachedJwtSvid> FetchJwtSvidAsync(WorkloadX509Svid identity, IReadOnlyList<string> audience, CancellationToken cancellationToken);
 }

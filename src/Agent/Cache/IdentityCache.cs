@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
+using IdentityIssuer.Agent.Configuration;
 using IdentityIssuer.Agent.Issuer;
-using IdentityIssuer.Attestation.AgentApi;
+using Microsoft.Extensions.Options;
 
 namespace IdentityIssuer.Agent.Cache;
 
@@ -11,16 +11,13 @@ namespace IdentityIssuer.Agent.Cache;
 internal sealed class IdentityCache : IIdentityCache
 {
     private readonly object _gate = new();
-    private readonly IssuerClient _issuer;
-    private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, CachedJwt> _jwts = new(StringComparer.Ordinal);
+    private readonly JwtSvidCache _jwts;
     private IdentitySnapshot? _current;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public IdentityCache(IssuerClient issuer, TimeProvider time)
+    public IdentityCache(IJwtSvidIssuer issuer, TimeProvider time, IOptions<AgentOptions> options)
     {
-        _issuer = issuer;
-        _time = time;
+        _jwts = new JwtSvidCache(issuer, time, options);
     }
 
     public IdentitySnapshot Current => _current ?? throw new IdentityCacheNotReadyException("the agent has not completed its first sync with the issuer yet");
@@ -61,53 +58,14 @@ internal sealed class IdentityCache : IIdentityCache
         return wait.WaitAsync(cancellationToken);
     }
 
-    public async Task<CachedJwtSvid> FetchJwtSvidAsync(WorkloadX509Svid identity, IReadOnlyList<string> audience, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(identity);
-        ArgumentNullException.ThrowIfNull(audience);
-        var key = identity.EntryId + "\n" + string.Join("\n", audience.Order(StringComparer.Ordinal));
-        var now = _time.GetUtcNow();
-        _jwts.TryGetValue(key, out var cachedEntry);
-        var cached = cachedEntry;
-        if (cached is not null && now < cached.RenewAfter)
-        {
-            return cached.Svid;
-        }
-
-        try
-        {
-            var minted = await _issuer.MintJwtAsync(new MintJwtRequest(identity.EntryId, audience), cancellationToken);
-            var svid = new CachedJwtSvid(minted.SpiffeId, minted.Token, identity.Hint, minted.ExpiresAt);
-            _jwts[key] = new CachedJwt(identity.EntryId, JwtKeyId(minted.Token), svid, now + ((minted.ExpiresAt - now) / 2));
-            PruneExpired(now);
-            return svid;
-        }
-        catch (IssuerCallException ex)
-        {
-            if (cached is not null && now < cached.Svid.ExpiresAt)
-            {
-                return cached.Svid;
-            }
-
-            throw new IdentityCacheNotReadyException($"could not fetch a JWT-SVID for {identity.SpiffeId}: {ex.Message}", ex);
-        }
-    }
+    public Task<CachedJwtSvid> FetchJwtSvidAsync(WorkloadX509Svid identity, IReadOnlyList<string> audience, CancellationToken cancellationToken) =>
+        _jwts.FetchAsync(identity, audience, cancellationToken);
 
     /// <summary>
     /// Forgets cached JWT-SVIDs for which <paramref name="drop"/> (entry id, kid of the signing key or
     /// null when the token names none) is true: those of entries that are gone, or signed by a tainted key.
     /// </summary>
-    public void ForgetJwts(Func<string, string?, bool> drop)
-    {
-        ArgumentNullException.ThrowIfNull(drop);
-        foreach (var (key, value) in _jwts)
-        {
-            if (drop(value.EntryId, value.KeyId))
-            {
-                _jwts.TryRemove(key, out _);
-            }
-        }
-    }
+    public void ForgetJwts(Func<string, string?, bool> drop) => _jwts.Forget(drop);
 
     /// <summary>The <c>kid</c> of a compact JWS header, or null when it has none or cannot be read.</summary>
     internal static string? JwtKeyId(string token)
@@ -131,17 +89,4 @@ internal sealed class IdentityCache : IIdentityCache
             return null;
         }
     }
-
-    private void PruneExpired(DateTimeOffset now)
-    {
-        foreach (var (key, value) in _jwts)
-        {
-            if (value.Svid.ExpiresAt <= now)
-            {
-                _jwts.TryRemove(key, out _);
-            }
-        }
-    }
-
-    private sealed record CachedJwt(string EntryId, string? KeyId, CachedJwtSvid Svid, DateTimeOffset RenewAfter);
 }

@@ -50,8 +50,15 @@ internal static class AgentCommands
     private static Command Run()
     {
         var config = new Option<string>("--config") { Description = "Configuration file (JSON); IDENTITY_AGENT_Section__Key variables and trailing --Section:Key=value override it" };
-        var joinToken = new Option<string>("--join-token") { Description = "Join token for the first attestation (join_token attestor)" };
-        var command = new Command("run", "Run the agent") { config, joinToken };
+        var joinTokenFile = new Option<string>("--join-token-file")
+        {
+            Description = "File holding the join token for the first attestation (join_token attestor); recommended, like IDENTITY_AGENT_Agent__JoinToken, because other local users cannot read them",
+        };
+        var joinToken = new Option<string>("--join-token")
+        {
+            Description = "Join token on the command line: visible to every local user in the process list; prefer --join-token-file or IDENTITY_AGENT_Agent__JoinToken",
+        };
+        var command = new Command("run", "Run the agent") { config, joinTokenFile, joinToken };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, ct) =>
         {
@@ -59,7 +66,7 @@ internal static class AgentCommands
             try
             {
                 var configuration = AgentHost.LoadConfiguration(result.GetValue(config), result.UnmatchedTokens);
-                app = AgentHost.Build(configuration, result.GetValue(joinToken));
+                app = AgentHost.Build(configuration, AgentHost.JoinTokenFrom(result.GetValue(joinToken), result.GetValue(joinTokenFile)));
                 await app.StartAsync(ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -51,6 +51,12 @@ public sealed class AgentOptions
         : IssuerAddress.Length > 0 ? [IssuerAddress]
         : [DefaultIssuerAddress];
 
+    /// <summary>Most JWT-SVIDs the agent keeps for its workloads (by entry and audience set); expired ones, then the oldest, make room.</summary>
+    public int JwtSvidCacheSize { get; set; } = 1000;
+
+    /// <summary>Most audience sets without a cached JWT-SVID that one SPIFFE ID may ask for per minute; more get ResourceExhausted.</summary>
+    public int NewJwtAudiencesPerMinute { get; set; } = 30;
+
     /// <summary>Key type of workload SVIDs, generated on the agent: <c>ec-p256</c>, <c>ec-p384</c> or <c>rsa-2048</c>.</summary>
     public string WorkloadKeyType { get; set; } = "ec-p256";
 }

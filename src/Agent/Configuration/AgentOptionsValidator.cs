@@ -81,6 +81,16 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             errors.Add($"Agent:WorkloadKeyType must be 'ec-p256', 'ec-p384' or 'rsa-2048' (got '{options.WorkloadKeyType}')");
         }
 
+        if (options.JwtSvidCacheSize is < 1 or > 1_000_000)
+        {
+            errors.Add($"Agent:JwtSvidCacheSize must be between 1 and 1000000 (got {options.JwtSvidCacheSize})");
+        }
+
+        if (options.NewJwtAudiencesPerMinute is < 1 or > 100_000)
+        {
+            errors.Add($"Agent:NewJwtAudiencesPerMinute must be between 1 and 100000 (got {options.NewJwtAudiencesPerMinute})");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -32,7 +32,42 @@ internal static class AgentHost
     public static IConfigurationRoot LoadConfiguration(string? configFile, IReadOnlyList<string> overrides) =>
         Shared.LayeredConfiguration.Load(configFile, overrides, EnvironmentPrefix, KnownSections, (message, inner) => new AgentConfigurationException(message, inner));
 
-    /// <summary>Builds the host; <paramref name="joinToken"/> (from --join-token) overrides the configured one.</summary>
+    /// <summary>
+    /// The join token given on the command line: the --join-token value, or the trimmed content of the
+    /// --join-token-file file; null when neither is given. A missing, unreadable or empty file, or both
+    /// flags at once, is an error naming the flag and the file (never the token).
+    /// </summary>
+    public static string? JoinTokenFrom(string? joinToken, string? joinTokenFile)
+    {
+        if (string.IsNullOrEmpty(joinTokenFile))
+        {
+            return joinToken;
+        }
+
+        if (!string.IsNullOrEmpty(joinToken))
+        {
+            throw new AgentConfigurationException("--join-token and --join-token-file are both given; use --join-token-file alone");
+        }
+
+        string content;
+        try
+        {
+            content = File.ReadAllText(joinTokenFile);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new AgentConfigurationException($"--join-token-file '{joinTokenFile}' does not exist", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new AgentConfigurationException($"--join-token-file '{joinTokenFile}' cannot be read: {ex.Message}", ex);
+        }
+
+        var token = content.Trim();
+        return token.Length > 0 ? token : throw new AgentConfigurationException($"--join-token-file '{joinTokenFile}' is empty");
+    }
+
+    /// <summary>Builds the host; <paramref name="joinToken"/> (from --join-token or --join-token-file) overrides the configured one.</summary>
     public static WebApplication Build(IConfigurationRoot configuration, string? joinToken)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
@@ -52,6 +87,7 @@ internal static class AgentHost
         services.AddOptions<List<FileSinkOptions>>().Bind(builder.Configuration.GetSection("Sinks"));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IssuerClient>();
+        services.TryAddSingleton<IJwtSvidIssuer>(sp => sp.GetRequiredService<IssuerClient>());
         services.TryAddSingleton<AgentStateStore>();
         services.TryAddSingleton<IdentityCache>();
         services.TryAddSingleton<IIdentityCache>(sp => sp.GetRequiredService<IdentityCache>());

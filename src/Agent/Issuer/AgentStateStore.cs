@@ -7,14 +7,17 @@ using Microsoft.Extensions.Options;
 namespace IdentityIssuer.Agent.Issuer;
 
 /// <summary>
-/// Persists the agent's SVID (agent-svid.pem), its key (agent-svid.key, 0600) and the last trust
-/// bundle (bundle.json) in the data directory, each written atomically, so a restart resumes without
-/// attesting again while the SVID is valid.
+/// Persists the agent's SVID and its key as one file (agent-svid.pem: the chain, leaf first, then the
+/// PKCS#8 key; 0600) and the last trust bundle (bundle.json) in the data directory, each written
+/// atomically, so a restart resumes without attesting again while the SVID is valid and a crash
+/// never leaves a new key next to an old certificate. The two-file layout of earlier versions
+/// (certificate in agent-svid.pem, key in agent-svid.key) is still read once and then rewritten.
 /// </summary>
 internal sealed class AgentStateStore
 {
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const string KeyLabel = "PRIVATE KEY";
 
     private readonly string _directory;
 
@@ -25,23 +28,37 @@ internal sealed class AgentStateStore
 
     private string SvidPath => Path.Combine(_directory, "agent-svid.pem");
 
-    private string KeyPath => Path.Combine(_directory, "agent-svid.key");
+    /// <summary>The key file of the old two-file layout.</summary>
+    private string LegacyKeyPath => Path.Combine(_directory, "agent-svid.key");
 
     private string BundlePath => Path.Combine(_directory, "bundle.json");
 
     /// <summary>The saved SVID, or null when there is none or it cannot be read (a damaged file is left for inspection).</summary>
     public AgentSvid? LoadSvid()
     {
-        if (!File.Exists(SvidPath) || !File.Exists(KeyPath))
+        if (!File.Exists(SvidPath))
         {
             return null;
         }
 
         try
         {
-            var chain = DerCertificates.ParsePem(File.ReadAllText(SvidPath));
-            using var key = PemKey(File.ReadAllText(KeyPath));
-            return AgentSvid.Create(chain, key.ExportPkcs8PrivateKey());
+            var text = File.ReadAllText(SvidPath);
+            var chain = DerCertificates.ParsePem(text);
+            if (text.Contains($"-----BEGIN {KeyLabel}-----", StringComparison.Ordinal))
+            {
+                return AgentSvid.Create(chain, Pkcs8Of(text));
+            }
+
+            if (!File.Exists(LegacyKeyPath))
+            {
+                return null;
+            }
+
+            using var key = PemKey(File.ReadAllText(LegacyKeyPath));
+            var svid = AgentSvid.Create(chain, key.ExportPkcs8PrivateKey());
+            SaveSvid(svid); // one file from now on
+            return svid;
         }
         catch (Exception ex) when (ex is CryptographicException or X509SvidException or FormatException or ArgumentException or IOException)
         {
@@ -52,12 +69,13 @@ internal sealed class AgentStateStore
     /// <summary>The saved bundle JSON, or null.</summary>
     public byte[]? LoadBundle() => File.Exists(BundlePath) ? File.ReadAllBytes(BundlePath) : null;
 
-    /// <summary>Saves the SVID and key.</summary>
+    /// <summary>Saves the SVID and key together: one file, replaced by one rename.</summary>
     public void SaveSvid(AgentSvid svid)
     {
         EnsureDirectory();
-        AtomicFile.Write(KeyPath, System.Text.Encoding.ASCII.GetBytes(PemEncoding.WriteString("PRIVATE KEY", svid.KeyPkcs8) + "\n"), PrivateFile);
-        AtomicFile.Write(SvidPath, System.Text.Encoding.ASCII.GetBytes(DerCertificates.ToPem(svid.Chain)), PrivateFile);
+        var pem = DerCertificates.ToPem(svid.Chain) + PemEncoding.WriteString(KeyLabel, svid.KeyPkcs8) + "\n";
+        AtomicFile.Write(SvidPath, System.Text.Encoding.ASCII.GetBytes(pem), PrivateFile);
+        File.Delete(LegacyKeyPath);
     }
 
     /// <summary>Saves the bundle.</summary>
@@ -71,7 +89,7 @@ internal sealed class AgentStateStore
     public void DeleteSvid()
     {
         File.Delete(SvidPath);
-        File.Delete(KeyPath);
+        File.Delete(LegacyKeyPath);
     }
 
     private void EnsureDirectory()
@@ -80,6 +98,23 @@ internal sealed class AgentStateStore
         {
             Directory.CreateDirectory(_directory, PrivateDirectory);
         }
+    }
+
+    /// <summary>The DER of the one PKCS#8 <c>PRIVATE KEY</c> block in <paramref name="pem"/>.</summary>
+    private static byte[] Pkcs8Of(string pem)
+    {
+        var remaining = pem.AsSpan();
+        while (PemEncoding.TryFind(remaining, out var fields))
+        {
+            if (remaining[fields.Label].SequenceEqual(KeyLabel))
+            {
+                return Convert.FromBase64String(remaining[fields.Base64Data].ToString());
+            }
+
+            remaining = remaining[fields.Location.End..];
+        }
+
+        throw new FormatException($"agent-svid.pem has no readable {KeyLabel} block");
     }
 
     private static AsymmetricAlgorithm PemKey(string pem)

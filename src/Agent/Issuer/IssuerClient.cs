@@ -19,7 +19,7 @@ namespace IdentityIssuer.Agent.Issuer;
 /// <c>spiffe://TD/identity-issuer/server</c> against the current trust bundle (the bootstrap bundle
 /// until the first sync); after attestation every call presents the agent's own SVID.
 /// </summary>
-internal sealed partial class IssuerClient : IDisposable
+internal sealed partial class IssuerClient : IJwtSvidIssuer, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);

@@ -26,6 +26,6 @@ internal static class NodeAttestorClients
         public bool NeedsChallenge => false;
 
         public Task<JsonElement> BuildPayloadAsync(ChallengeResponse? challenge, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("the agent must attest but has no join token: start it with --join-token TOKEN (from 'identity-issuer token generate')");
+            throw new InvalidOperationException("the agent must attest but has no join token: start it with --join-token-file FILE (or IDENTITY_AGENT_Agent__JoinToken) holding a token from 'identity-issuer token generate'");
     }
 }

@@ -11,6 +11,17 @@ namespace IdentityIssuer.Agent.WorkloadApi;
 
 internal sealed partial class WorkloadApiServer
 {
+    /// <summary>Most audiences one FetchJWTSVID request may name.</summary>
+    public const int MaxAudiences = 32;
+
+    /// <summary>Longest audience, in characters, FetchJWTSVID and ValidateJWTSVID accept.</summary>
+    public const int MaxAudienceLength = 256;
+
+    /// <summary>How much of each audience, and how many audiences, the logs show.</summary>
+    private const int LoggedAudienceLength = 64;
+    private const int LoggedAudiences = 4;
+    private const int MaxReasonLength = 512;
+
     private readonly Lock _jwtBundlesLock = new();
     private (long Version, JwtBundleSet Bundles)? _jwtBundles;
 
@@ -22,6 +33,7 @@ internal sealed partial class WorkloadApiServer
             throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "audience must be specified");
         }
 
+        CheckAudienceBounds(request.Audience);
         SpiffeId? requested = null;
         if (request.SpiffeId.Length > 0)
         {
@@ -57,9 +69,13 @@ internal sealed partial class WorkloadApiServer
             {
                 throw new GrpcStatusException(GrpcStatusCode.Unavailable, $"could not fetch JWT-SVID: {e.Message}");
             }
+            catch (JwtSvidRateLimitException e)
+            {
+                throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, e.Message);
+            }
 
             response.Svids.Add(new JWTSVID { SpiffeId = svid.SpiffeId, Svid = svid.Token, Hint = identity.Hint });
-            Log.JwtSvidIssued(_logger, caller.Process.ProcessId, caller.Process.UserId, svid.SpiffeId, string.Join(",", audience), svid.ExpiresAt);
+            Log.JwtSvidIssued(_logger, caller.Process.ProcessId, caller.Process.UserId, svid.SpiffeId, AudienceForLog(audience), svid.ExpiresAt);
         }
 
         await GrpcFraming.WriteMessageAsync(context.Response.BodyWriter, response, cancellationToken);
@@ -80,6 +96,7 @@ internal sealed partial class WorkloadApiServer
             throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "audience must be specified");
         }
 
+        CheckAudienceBounds([request.Audience]);
         if (request.Svid.Length == 0)
         {
             throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "svid must be specified");
@@ -91,17 +108,45 @@ internal sealed partial class WorkloadApiServer
         var result = JwtSvidValidator.Validate(request.Svid, [request.Audience], JwtBundlesOf(snapshot), _time.GetUtcNow());
         if (!result.IsValid)
         {
-            Log.JwtSvidRejected(_logger, caller.Process.ProcessId, caller.Process.UserId, result.Error);
-            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, result.Error);
+            // The reason can quote the token's own claims (its audiences), which the caller chose: cut it short.
+            var reason = result.Error.Length <= MaxReasonLength ? result.Error : string.Concat(result.Error.AsSpan(0, MaxReasonLength), "…");
+            Log.JwtSvidRejected(_logger, caller.Process.ProcessId, caller.Process.UserId, reason);
+            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, reason);
         }
 
-        Log.JwtSvidValidated(_logger, caller.Process.ProcessId, caller.Process.UserId, result.Id!.ToString(), request.Audience);
+        Log.JwtSvidValidated(_logger, caller.Process.ProcessId, caller.Process.UserId, result.Id!.ToString(), AudienceForLog([request.Audience]));
         var response = new ValidateJWTSVIDResponse
         {
             SpiffeId = result.Id.ToString(),
             Claims = JsonParser.Default.Parse<Struct>(result.Claims.GetRawText()),
         };
         await GrpcFraming.WriteMessageAsync(context.Response.BodyWriter, response, cancellationToken);
+    }
+
+    /// <summary>Refuses more than <see cref="MaxAudiences"/> audiences or one longer than <see cref="MaxAudienceLength"/>.</summary>
+    private static void CheckAudienceBounds(IReadOnlyList<string> audience)
+    {
+        if (audience.Count > MaxAudiences)
+        {
+            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, $"{audience.Count} audiences requested; at most {MaxAudiences} are allowed");
+        }
+
+        for (var i = 0; i < audience.Count; i++)
+        {
+            if (audience[i].Length > MaxAudienceLength)
+            {
+                throw new GrpcStatusException(GrpcStatusCode.InvalidArgument,
+                    $"audience {i + 1} is {audience[i].Length} characters long; at most {MaxAudienceLength} are allowed");
+            }
+        }
+    }
+
+    /// <summary>The audiences as logged: the first few, each cut to its first characters, and how many there are.</summary>
+    internal static string AudienceForLog(IReadOnlyList<string> audience)
+    {
+        var shown = audience.Take(LoggedAudiences).Select(a => a.Length <= LoggedAudienceLength ? a : string.Concat(a.AsSpan(0, LoggedAudienceLength), "…"));
+        var text = string.Join(",", shown);
+        return audience.Count > LoggedAudiences ? $"{text},… ({audience.Count} audiences)" : text;
     }
 
     /// <summary>The snapshot's JWT bundles as authorities, parsed once per snapshot version.</summary>

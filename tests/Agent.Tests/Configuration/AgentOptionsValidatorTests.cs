@@ -15,10 +15,12 @@ public sealed class AgentOptionsValidatorTests
             NodeAttestor = "tpm",
             SyncInterval = TimeSpan.Zero,
             WorkloadKeyType = "dsa",
+            JwtSvidCacheSize = 0,
+            NewJwtAudiencesPerMinute = 0,
         });
 
         Assert.True(result.Failed);
-        foreach (var key in new[] { "Agent:TrustDomain", "Agent:IssuerAddress", "Agent:TrustBundleFile", "Agent:NodeAttestor", "Agent:SyncInterval", "Agent:WorkloadKeyType" })
+        foreach (var key in new[] { "Agent:TrustDomain", "Agent:IssuerAddress", "Agent:TrustBundleFile", "Agent:NodeAttestor", "Agent:SyncInterval", "Agent:WorkloadKeyType", "Agent:JwtSvidCacheSize", "Agent:NewJwtAudiencesPerMinute" })
         {
             Assert.Contains(result.Failures!, f => f.StartsWith(key, StringComparison.Ordinal));
         }

@@ -69,16 +69,66 @@ public sealed class AgentStateStoreTests : IDisposable
     }
 
     [Fact]
-    public void Load_WhenTheKeyFileIsDamaged_FailsNamingTheDirectoryAndKeepsTheFiles()
+    public void Load_WhenTheStateFileIsDamaged_FailsNamingTheDirectoryAndKeepsTheFile()
     {
         using var svid = NewSvid();
         Store().SaveSvid(svid);
-        File.WriteAllText(Path.Combine(_directory, "agent-svid.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        var path = Path.Combine(_directory, "agent-svid.pem");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("-----BEGIN PRIVATE KEY-----\n", "-----BEGIN PRIVATE KEY-----\nAAAA", StringComparison.Ordinal));
 
         var error = Assert.Throws<AgentStateException>(() => Store().LoadSvid());
 
         Assert.Contains(_directory, error.Message, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(_directory, "agent-svid.pem")));
+        Assert.True(File.Exists(path));
+    }
+
+    [Fact]
+    public void Save_WritesChainAndKeyAsOneFile_SoOneRenameReplacesBoth()
+    {
+        using var first = NewSvid();
+        using var second = NewSvid();
+        Store().SaveSvid(first);
+
+        Store().SaveSvid(second);
+
+        Assert.Equal(["agent-svid.pem"], Directory.GetFiles(_directory).Select(f => Path.GetFileName(f)).ToArray());
+        var text = File.ReadAllText(Path.Combine(_directory, "agent-svid.pem"));
+        Assert.Contains("-----BEGIN CERTIFICATE-----", text, StringComparison.Ordinal);
+        Assert.Contains("-----BEGIN PRIVATE KEY-----", text, StringComparison.Ordinal);
+        using var loaded = Store().LoadSvid();
+        Assert.Equal(second.Serial, loaded!.Serial);
+        Assert.Equal(second.KeyPkcs8, loaded.KeyPkcs8);
+    }
+
+    [Fact]
+    public void Load_FromTheOldTwoFileLayout_ResumesAndRewritesItAsOneFile()
+    {
+        using var svid = NewSvid();
+        Directory.CreateDirectory(_directory);
+        var certificatePath = Path.Combine(_directory, "agent-svid.pem");
+        File.WriteAllText(certificatePath, Spiffe.X509.DerCertificates.ToPem(svid.Chain));
+        File.WriteAllText(Path.Combine(_directory, "agent-svid.key"), PemEncoding.WriteString("PRIVATE KEY", svid.KeyPkcs8) + "\n");
+
+        using var loaded = Store().LoadSvid();
+
+        Assert.Equal(svid.Serial, loaded!.Serial);
+        Assert.Equal(["agent-svid.pem"], Directory.GetFiles(_directory).Select(f => Path.GetFileName(f)).ToArray());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(certificatePath));
+        using var again = Store().LoadSvid();
+        Assert.Equal(svid.KeyPkcs8, again!.KeyPkcs8);
+    }
+
+    [Fact]
+    public void Delete_RemovesTheStateOfEitherLayout()
+    {
+        using var svid = NewSvid();
+        Store().SaveSvid(svid);
+        File.WriteAllText(Path.Combine(_directory, "agent-svid.key"), "left over");
+
+        Store().DeleteSvid();
+
+        Assert.Null(Store().LoadSvid());
+        Assert.Empty(Directory.GetFiles(_directory));
     }
 
     [Fact]

@@ -22,6 +22,9 @@ internal sealed class InMemoryIdentityCache : IIdentityCache
     /// <summary>When set, JWT-SVIDs cannot be had (as when the issuer is unreachable).</summary>
     public bool IssuerUnreachable { get; set; }
 
+    /// <summary>When set, JWT-SVIDs are refused as when a workload asked for too many new audiences.</summary>
+    public bool RateLimited { get; set; }
+
     /// <summary>Extra X.509 bundles (foreign trust domains) to publish, by trust-domain ID.</summary>
     public Dictionary<string, byte[]> ForeignX509Bundles { get; } = [];
 
@@ -86,6 +89,11 @@ internal sealed class InMemoryIdentityCache : IIdentityCache
         if (IssuerUnreachable)
         {
             throw new IdentityCacheNotReadyException("the issuer cannot be reached");
+        }
+
+        if (RateLimited)
+        {
+            throw new JwtSvidRateLimitException($"{identity.SpiffeId} asked for too many new JWT-SVID audience sets within a minute (Agent:NewJwtAudiencesPerMinute)");
         }
 
         var expiresAt = DateTimeOffset.UtcNow.AddMinutes(5);

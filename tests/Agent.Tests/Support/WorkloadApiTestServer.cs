@@ -39,6 +39,9 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
 
     public UidWorkloadAttestation Attestation { get; } = new();
 
+    /// <summary>Everything the server logged (Debug and above).</summary>
+    public CapturedLogs Logs { get; } = new();
+
     /// <summary>Starts a server; <paramref name="settings"/> are more configuration keys (e.g. <c>WorkloadApi:MaxStreamsPerUid</c>).</summary>
     public static async Task<WorkloadApiTestServer> StartAsync(TestTrustDomain trustDomain, IReadOnlyDictionary<string, string?>? settings = null)
     {
@@ -53,6 +56,8 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        builder.Logging.AddProvider(Logs);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"{WorkloadApiOptions.SectionName}:{nameof(WorkloadApiOptions.SocketPath)}"] = SocketPath,

@@ -219,6 +219,70 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
     }
 
     [Fact]
+    public async Task FetchJwtSvid_WithARequestLargerThanTheStreamWindow_IsResourceExhaustedBeforeTheDeadline()
+    {
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+
+        // 5 MB: over the 4 MiB default limit and far over HTTP/2's flow-control windows.
+        var status = Status(await RunNodeAsync(Server.SocketPath, "FetchJWTSVID", ["--audience-bytes", "5242880", "--deadline-ms", "20000"]));
+
+        Assert.Equal("RESOURCE_EXHAUSTED", status.GetProperty("name").GetString());
+        Assert.Contains("exceeds the limit of 4194304 bytes", status.GetProperty("details").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FetchJwtSvid_WithAHugeAudience_IsInvalidArgumentNamingTheLimitAndTheAudienceIsNotLogged()
+    {
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+
+        // 2 MB: within the 4 MiB message limit and larger than HTTP/2's stream window.
+        var status = Status(await RunNodeAsync(Server.SocketPath, "FetchJWTSVID", ["--audience-bytes", "2097152", "--deadline-ms", "20000"]));
+
+        Assert.Equal("INVALID_ARGUMENT", status.GetProperty("name").GetString());
+        Assert.Equal("audience 1 is 2097152 characters long; at most 256 are allowed", status.GetProperty("details").GetString());
+        Assert.DoesNotContain(Server.Logs.Entries, e => e.Message.Contains(new string('a', 257), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FetchJwtSvid_WithTooManyAudiences_IsInvalidArgumentNamingTheLimit()
+    {
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+
+        var args = Enumerable.Range(0, 33).SelectMany(i => new[] { "--audience", $"aud-{i}" });
+        var status = Status(await RunNodeAsync(Server.SocketPath, "FetchJWTSVID", args));
+
+        Assert.Equal("INVALID_ARGUMENT", status.GetProperty("name").GetString());
+        Assert.Equal("33 audiences requested; at most 32 are allowed", status.GetProperty("details").GetString());
+    }
+
+    [Fact]
+    public async Task FetchJwtSvid_WithLongAudiencesWithinTheLimits_LogsThemShortened()
+    {
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+        var audiences = Enumerable.Range(0, 32).Select(i => $"{i:00}" + new string('x', 254)).ToArray();
+
+        var fetched = await NodeWorkloadClient.RunAsync(Server.SocketPath, "FetchJWTSVID", audiences.SelectMany(a => new[] { "--audience", a }));
+
+        Assert.Equal("OK", fetched.StatusName);
+        var issued = Assert.Single(Server.Logs.Entries, e => e.Message.StartsWith("JWT-SVID spiffe://example.org/web for audience", StringComparison.Ordinal));
+        Assert.DoesNotContain(audiences[0], issued.Message, StringComparison.Ordinal);
+        Assert.Contains("(32 audiences)", issued.Message, StringComparison.Ordinal);
+        Assert.True(issued.Message.Length < 600, issued.Message);
+    }
+
+    [Fact]
+    public async Task FetchJwtSvid_WhenTheCacheRefusesMoreNewAudiences_IsResourceExhaustedNamingTheSetting()
+    {
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+        Server.Cache.RateLimited = true;
+
+        var status = Status(await RunNodeAsync(Server.SocketPath, "FetchJWTSVID", ["aud"]));
+
+        Assert.Equal("RESOURCE_EXHAUSTED", status.GetProperty("name").GetString());
+        Assert.Contains("Agent:NewJwtAudiencesPerMinute", status.GetProperty("details").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BundleStreams_DeliverTheOwnTrustDomainKeyedByItsId()
     {
         Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));

@@ -6,10 +6,11 @@
 //
 // usage: node client.js <socket-path> <method> [options] [args]
 //   FetchX509SVID | FetchX509Bundles | FetchJWTBundles   server streams; --count N ends after N messages
-//   FetchJWTSVID <audience> [spiffe-id]
+//   FetchJWTSVID <audience> [spiffe-id]   (--audience A, repeatable, sends several audiences instead;
+//                                          --audience-bytes N sends one audience of N bytes)
 //   ValidateJWTSVID <audience> <token>
 //   any other name is called as a unary method on SpiffeWorkloadAPI (to see UNIMPLEMENTED)
-// options: --no-header (leave out workload.spiffe.io), --count N
+// options: --no-header (leave out workload.spiffe.io), --count N, --deadline-ms N (the call's deadline)
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -17,19 +18,28 @@ const protoLoader = require('@grpc/proto-loader');
 const args = process.argv.slice(2);
 let sendHeader = true;
 let count = 0;
+let deadlineMs = 0;
+let audienceBytes = 0;
+const audiences = [];
 const positional = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--no-header') {
     sendHeader = false;
   } else if (args[i] === '--count') {
     count = parseInt(args[++i], 10);
+  } else if (args[i] === '--deadline-ms') {
+    deadlineMs = parseInt(args[++i], 10);
+  } else if (args[i] === '--audience') {
+    audiences.push(args[++i]);
+  } else if (args[i] === '--audience-bytes') {
+    audienceBytes = parseInt(args[++i], 10);
   } else {
     positional.push(args[i]);
   }
 }
 const [socketPath, method, ...rest] = positional;
 if (!socketPath || !method) {
-  process.stderr.write('usage: node client.js <socket-path> <method> [--no-header] [--count N] [args]\n');
+  process.stderr.write('usage: node client.js <socket-path> <method> [--no-header] [--count N] [--deadline-ms N] [args]\n');
   process.exit(2);
 }
 
@@ -42,6 +52,10 @@ const client = new proto.SpiffeWorkloadAPI('unix://' + socketPath, grpc.credenti
 const metadata = new grpc.Metadata();
 if (sendHeader) {
   metadata.set('workload.spiffe.io', 'true');
+}
+
+function callOptions() {
+  return deadlineMs > 0 ? { deadline: new Date(Date.now() + deadlineMs) } : {};
 }
 
 const codeNames = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
@@ -58,7 +72,7 @@ function finish(code, details) {
 
 function stream(name) {
   let received = 0;
-  const call = client[name]({}, metadata);
+  const call = client[name]({}, metadata, callOptions());
   call.on('data', (body) => {
     print({ type: 'message', method: name, body });
     received++;
@@ -91,7 +105,7 @@ function structToJson(s) {
 }
 
 function unary(name, request) {
-  client[name](request, metadata, (err, body) => {
+  client[name](request, metadata, callOptions(), (err, body) => {
     if (err) {
       finish(err.code, err.details);
       return;
@@ -111,7 +125,13 @@ switch (method) {
     stream(method);
     break;
   case 'FetchJWTSVID':
-    unary(method, { audience: rest[0] ? [rest[0]] : [], spiffe_id: rest[1] || '' });
+    if (audienceBytes > 0) {
+      audiences.push('a'.repeat(audienceBytes));
+    }
+    unary(method, {
+      audience: audiences.length > 0 ? audiences : rest[0] ? [rest[0]] : [],
+      spiffe_id: (audiences.length > 0 ? rest[0] : rest[1]) || '',
+    });
     break;
   case 'ValidateJWTSVID':
     unary(method, { audience: rest[0] || '', svid: rest[1] || '' });
@@ -120,7 +140,7 @@ switch (method) {
     // Not in the service definition: a raw unary call on the same service path.
     const serialize = () => Buffer.alloc(0);
     const deserialize = (b) => ({ length: b.length });
-    client.makeUnaryRequest('/SpiffeWorkloadAPI/' + method, serialize, deserialize, {}, metadata, (err, body) => {
+    client.makeUnaryRequest('/SpiffeWorkloadAPI/' + method, serialize, deserialize, {}, metadata, callOptions(), (err, body) => {
       if (err) {
         finish(err.code, err.details);
         return;

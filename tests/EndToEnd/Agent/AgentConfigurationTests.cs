@@ -46,6 +46,43 @@ public sealed class AgentConfigurationTests : IDisposable
         Assert.False(File.Exists(SocketPath), "the agent opened its socket despite the broken configuration");
     }
 
+    [Theory]
+    [InlineData("missing", "does not exist")]
+    [InlineData("empty", "is empty")]
+    [InlineData("blank", "is empty")]
+    public async Task Run_WithAnUnusableJoinTokenFile_ExitsNonZero_NamingTheFile(string problem, string mention)
+    {
+        var tokenFile = Path.Combine(_directory, "join-token");
+        if (problem != "missing")
+        {
+            await File.WriteAllTextAsync(tokenFile, problem == "blank" ? " \n" : string.Empty);
+        }
+
+        await File.WriteAllTextAsync(BundleFile, "not needed: the agent must not get that far\n");
+        var config = Path.Combine(_directory, "agent.json");
+        await File.WriteAllTextAsync(config, $$"""{ "Agent": { "TrustBundleFile": "{{BundleFile}}" } }""");
+
+        var result = Record(await AgentCli.RunAsync(["run", "--config", config, "--join-token-file", tokenFile, $"--WorkloadApi:SocketPath={SocketPath}"], workingDirectory: _directory, timeout: TimeSpan.FromSeconds(30))).ShouldFail();
+
+        Assert.Contains($"--join-token-file '{tokenFile}' {mention}", result.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(SocketPath), "the agent opened its socket without a usable join token");
+    }
+
+    [Fact]
+    public async Task Run_WithBothJoinTokenAndJoinTokenFile_ExitsNonZero_Saying()
+    {
+        var tokenFile = Path.Combine(_directory, "join-token");
+        await File.WriteAllTextAsync(tokenFile, "0123456789abcdef\n");
+        await File.WriteAllTextAsync(BundleFile, "not needed: the agent must not get that far\n");
+        var config = Path.Combine(_directory, "agent.json");
+        await File.WriteAllTextAsync(config, $$"""{ "Agent": { "TrustBundleFile": "{{BundleFile}}" } }""");
+
+        var result = Record(await AgentCli.RunAsync(["run", "--config", config, "--join-token", "fedcba9876543210", "--join-token-file", tokenFile, $"--WorkloadApi:SocketPath={SocketPath}"], workingDirectory: _directory, timeout: TimeSpan.FromSeconds(30))).ShouldFail();
+
+        Assert.Contains("--join-token and --join-token-file", result.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("fedcba9876543210", result.StdErr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_WithAMissingConfigFile_ExitsNonZero_NamingIt()
     {
@@ -67,7 +104,7 @@ public sealed class AgentConfigurationTests : IDisposable
 
     [Theory]
     [InlineData("", "run", "api", "healthcheck", "--socket", "--output")]
-    [InlineData("run", "--config", "--join-token")]
+    [InlineData("run", "--config", "--join-token-file", "IDENTITY_AGENT_Agent__JoinToken")]
     [InlineData("api", "fetch", "validate", "watch")]
     [InlineData("api fetch", "x509", "jwt")]
     [InlineData("api fetch x509", "--write", "--socket", "--output")]

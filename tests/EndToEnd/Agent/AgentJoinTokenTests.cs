@@ -63,6 +63,25 @@ public sealed class AgentJoinTokenTests : AgentTest, IClassFixture<IssuerProcess
         Assert.Equal(1, Issuer.Log.Split('\n').Count(l => l.Contains($"Agent {agentId} attested with join_token", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task Agent_WithJoinTokenFile_Attests_AndTheTokenIsNeitherOnItsCommandLineNorInItsLog()
+    {
+        var (token, agentId) = await GenerateTokenAsync();
+        var spiffeId = WorkloadIdPrefix + "token-file";
+        await CreateWorkloadEntryAsync(spiffeId, agentId, OwnUidSelector);
+        var agent = await CreateAgentAsync(token, name: "file agent", joinTokenInFile: true, settings: new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Debug" });
+
+        await agent.StartAsync();
+        await WaitForSvidsAsync(agent, [spiffeId]);
+
+        // What any local user can read of the running agent.
+        var cmdline = (await File.ReadAllTextAsync($"/proc/{agent.ProcessId}/cmdline")).Replace('\0', ' ');
+        Assert.Contains("--join-token-file " + agent.JoinTokenFile, cmdline, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, cmdline, StringComparison.Ordinal);
+        Assert.Contains("Attested with join_token", agent.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, agent.Log, StringComparison.Ordinal);
+    }
+
     private static bool Decided(AgentProcess agent) =>
         agent.Log.Contains("Attested with join_token", StringComparison.Ordinal) || agent.Log.Contains(Refusal, StringComparison.Ordinal);
 

@@ -11,7 +11,8 @@ namespace IdentityIssuer.EndToEnd.Support;
 /// <see cref="IssuerProcess"/>: an <c>agent.json</c> whose <c>Agent:TrustBundleFile</c> is the PEM that
 /// <c>identity-issuer bundle show</c> printed, <c>Agent:IssuerAddress</c> pointing at the issuer's agent
 /// API, a fresh data directory and a short Workload API socket path under /tmp; then
-/// <c>identity-agent run --config agent.json --join-token T [--Section:Key=value ...]</c>. It counts as
+/// <c>identity-agent run --config agent.json --join-token T [--Section:Key=value ...]</c> (or
+/// <c>--join-token-file F</c>). It counts as
 /// started once <c>identity-agent healthcheck --socket …</c> exits 0, which needs a first sync with the
 /// issuer. It is stopped with SIGTERM; everything it prints is kept in <see cref="Log"/>.
 /// </summary>
@@ -19,12 +20,15 @@ public sealed class AgentProcess : ServiceProcess, IAsyncDisposable
 {
     private readonly IReadOnlyList<string> _overrides;
 
-    private AgentProcess(string name, string joinToken, IReadOnlyList<string> overrides)
+    private readonly bool _joinTokenInFile;
+
+    private AgentProcess(string name, string joinToken, IReadOnlyList<string> overrides, bool joinTokenInFile)
     {
         Name = name;
         Directory = FreePort.ShortTempDirectory();
         JoinToken = joinToken;
         _overrides = overrides;
+        _joinTokenInFile = joinTokenInFile;
     }
 
     /// <summary>A name for logs and failure messages (e.g. "agent", "second agent").</summary>
@@ -45,8 +49,11 @@ public sealed class AgentProcess : ServiceProcess, IAsyncDisposable
     /// <summary>The Workload API socket.</summary>
     public string SocketPath => Path.Combine(Directory, "api.sock");
 
-    /// <summary>The join token passed with --join-token.</summary>
+    /// <summary>The join token passed with --join-token, or written to <see cref="JoinTokenFile"/>.</summary>
     public string JoinToken { get; }
+
+    /// <summary>The file (0600) holding the join token when the agent is started with --join-token-file.</summary>
+    public string JoinTokenFile => Path.Combine(Directory, "join-token");
 
     /// <summary>
     /// Writes bundle.pem (from the issuer's <c>bundle show</c>) and agent.json; does not start anything.
@@ -57,15 +64,23 @@ public sealed class AgentProcess : ServiceProcess, IAsyncDisposable
     /// <param name="overrides">Trailing <c>--Section:Key=value</c> arguments of <c>run</c>.</param>
     /// <param name="sinks">The <c>Sinks</c> array of agent.json, when any.</param>
     /// <param name="name">A name for logs.</param>
+    /// <param name="joinTokenInFile">Pass the token with --join-token-file instead of --join-token.</param>
     public static async Task<AgentProcess> CreateAsync(
         IssuerProcess issuer,
         string joinToken,
         IReadOnlyDictionary<string, string>? settings = null,
         IReadOnlyList<string>? overrides = null,
         JsonArray? sinks = null,
-        string name = "agent")
+        string name = "agent",
+        bool joinTokenInFile = false)
     {
-        var agent = new AgentProcess(name, joinToken, overrides ?? []);
+        var agent = new AgentProcess(name, joinToken, overrides ?? [], joinTokenInFile);
+        if (joinTokenInFile)
+        {
+            await using var file = new FileStream(agent.JoinTokenFile, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
+            await file.WriteAsync(Encoding.ASCII.GetBytes(joinToken + "\n"));
+        }
+
         var bundle = (await issuer.CliAsync("bundle", "show", "--format", "pem")).ShouldSucceed().StdOut;
         await File.WriteAllTextAsync(agent.BundleFile, bundle);
 
@@ -110,7 +125,8 @@ public sealed class AgentProcess : ServiceProcess, IAsyncDisposable
     /// <summary>Starts <c>identity-agent run</c> without waiting for anything (for agents expected not to serve).</summary>
     public Process Launch()
     {
-        var (fileName, args) = AgentCli.Command(["run", "--config", ConfigFile, "--join-token", JoinToken, .. _overrides]);
+        string[] token = _joinTokenInFile ? ["--join-token-file", JoinTokenFile] : ["--join-token", JoinToken];
+        var (fileName, args) = AgentCli.Command(["run", "--config", ConfigFile, .. token, .. _overrides]);
         return Launch(fileName, args, Directory);
     }
 

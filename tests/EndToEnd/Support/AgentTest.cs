@@ -47,7 +47,8 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
         IReadOnlyDictionary<string, string>? settings = null,
         IReadOnlyList<string>? overrides = null,
         JsonArray? sinks = null,
-        string name = "agent")
+        string name = "agent",
+        bool joinTokenInFile = false)
     {
         // A one-second sync keeps the wait for a change made at the issuer short; tests may override it.
         var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Agent:SyncInterval"] = "00:00:01" };
@@ -56,7 +57,7 @@ public abstract class AgentTest : IssuerTest, IAsyncLifetime
             all[key] = value;
         }
 
-        var agent = await AgentProcess.CreateAsync(Issuer, token, all, overrides, sinks, name);
+        var agent = await AgentProcess.CreateAsync(Issuer, token, all, overrides, sinks, name, joinTokenInFile);
         _agents.Add(agent);
         return agent;
     }
