@@ -67,7 +67,7 @@ internal static partial class UnixListenSocket
         ArgumentNullException.ThrowIfNull(logger);
         var directory = Path.GetDirectoryName(socketPath) ?? throw new InvalidOperationException($"the {what} path {socketPath} has no directory");
         var (mode, owner) = Stat(directory);
-        var self = GetEffectiveUserId();
+        var self = GetEUid();
         switch (Judge(mode, owner, self))
         {
             case DirectoryVerdict.Safe:
@@ -123,8 +123,6 @@ internal static partial class UnixListenSocket
         return (mode, owner);
     }
 
-    private static uint GetEffectiveUserId() => GetEUid();
-
     private const int AtFdCwd = -100;
     private const uint StatXMode = 0x2;
     private const uint StatXUid = 0x8;
@@ -137,23 +135,23 @@ internal static partial class UnixListenSocket
 
     [LoggerMessage(EventId = 9000, Level = LogLevel.Warning, Message = "The directory {Directory} of the {What} was writable by other users (mode {OldMode}); changed it to {NewMode}")]
     private static partial void LogTightened(ILogger logger, string directory, string what, string oldMode, string newMode);
-}
 
-/// <summary>What <see cref="UnixListenSocket.SecureDirectory"/> does with a socket's directory.</summary>
-internal enum DirectoryVerdict
-{
-    /// <summary>Not decided; never returned.</summary>
-    Unspecified = 0,
+    /// <summary>What <see cref="SecureDirectory"/> does with a socket's directory.</summary>
+    internal enum DirectoryVerdict
+    {
+        /// <summary>Not decided; never returned.</summary>
+        Unspecified = 0,
 
-    /// <summary>Only its owner can write to it.</summary>
-    Safe,
+        /// <summary>Only its owner can write to it.</summary>
+        Safe,
 
-    /// <summary>Others can write to it and this process's user owns it: remove group and other write.</summary>
-    Tighten,
+        /// <summary>Others can write to it and this process's user owns it: remove group and other write.</summary>
+        Tighten,
 
-    /// <summary>A sticky, shared directory like /tmp: never changed, the start is refused.</summary>
-    RefuseShared,
+        /// <summary>A sticky, shared directory like /tmp: never changed, the start is refused.</summary>
+        RefuseShared,
 
-    /// <summary>Others can write to it and another user owns it: the start is refused.</summary>
-    RefuseNotOwned,
+        /// <summary>Others can write to it and another user owns it: the start is refused.</summary>
+        RefuseNotOwned,
+    }
 }
