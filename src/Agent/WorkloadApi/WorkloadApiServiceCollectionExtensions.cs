@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using IdentityIssuer.Shared;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,14 +33,7 @@ internal static class WorkloadApiServiceCollectionExtensions
         // Kestrel binds the socket; opening it to every local user right after bind (before listen)
         // leaves no window in which the socket exists with the umask's mode.
         services.AddOptions<SocketTransportOptions>().Configure<IOptions<WorkloadApiOptions>>((transport, workloadApi) =>
-        {
-            var createDefault = transport.CreateBoundListenSocket;
-            var socketPath = Path.GetFullPath(workloadApi.Value.SocketPath);
-            transport.CreateBoundListenSocket = endpoint =>
-                endpoint is UnixDomainSocketEndPoint uds && string.Equals(uds.ToString(), socketPath, StringComparison.Ordinal)
-                    ? WorkloadApiSocket.CreateBoundSocket(uds, createDefault)
-                    : createDefault(endpoint);
-        });
+            UnixListenSocket.SetModeBeforeListen(transport, Path.GetFullPath(workloadApi.Value.SocketPath), WorkloadApiSocket.SocketMode));
         return new WorkloadApiBuilder(services);
     }
 

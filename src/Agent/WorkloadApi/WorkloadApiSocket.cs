@@ -38,24 +38,6 @@ internal static class WorkloadApiSocket
         Attestation.Unix.StaleSocket.Reclaim(path, "Workload API socket", "an agent");
     }
 
-    /// <summary>Binds a listen socket like Kestrel does and opens it to every local user before it listens.</summary>
-    public static Socket CreateBoundSocket(UnixDomainSocketEndPoint endpoint, Func<System.Net.EndPoint, Socket> createDefault)
-    {
-        ArgumentNullException.ThrowIfNull(createDefault);
-        var socket = createDefault(endpoint);
-        try
-        {
-            File.SetUnixFileMode(endpoint.ToString(), SocketMode);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
-        return socket;
-    }
-
     /// <summary>
     /// Kestrel connection middleware: reads SO_PEERCRED from the accepted socket and the peer
     /// process's start time, and attaches both; every later attestation on the connection must find

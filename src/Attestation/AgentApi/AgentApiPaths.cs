@@ -5,7 +5,8 @@ namespace IdentityIssuer.Attestation.AgentApi;
 /// <see cref="Attest"/> and <see cref="Challenge"/> take no client certificate (the agent validates the
 /// issuer against its bootstrap bundle); every other path requires mTLS with the agent's current SVID.
 /// Errors are <c>{"error": "…"}</c> with 400 (bad request), 401 (no or invalid client SVID),
-/// 403 (attestation refused, banned, evicted or not entitled) or 503 (try again).
+/// 403 (attestation refused, banned, evicted or not entitled), 429 (this address holds too many unused
+/// challenges) or 503 (try again).
 /// </summary>
 public static class AgentApiPaths
 {

@@ -9,6 +9,7 @@ using IdentityIssuer.Gateway.Mapping;
 using IdentityIssuer.Gateway.Pipeline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -87,7 +88,9 @@ internal static class GatewayHost
         services.TryAddSingleton<UpstreamForwarder>();
         services.TryAddSingleton<GatewayHandler>();
 
+        // The admin socket is 0600 from bind on: its mode is set before Kestrel listens on it.
         var adminSocket = Path.GetFullPath(settings.Gateway.AdminSocketPath);
+        services.AddOptions<SocketTransportOptions>().Configure(transport => UnixListenSocket.SetModeBeforeListen(transport, adminSocket, OwnerOnly));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -102,8 +105,8 @@ internal static class GatewayHost
             Directory.CreateDirectory(socketDirectory, OwnerOnlyDirectory);
         }
 
+        UnixListenSocket.SecureDirectory(adminSocket, "admin socket", "Gateway:AdminSocketPath", app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayHost).FullName!));
         Attestation.Unix.StaleSocket.Reclaim(adminSocket, "admin socket", "a gateway");
-        app.Lifetime.ApplicationStarted.Register(() => File.SetUnixFileMode(adminSocket, OwnerOnly));
 
         // One process, two listeners: the admin socket (no IP address) and the mTLS tool surface.
         app.MapWhen(context => context.Connection.LocalIpAddress is null, admin =>

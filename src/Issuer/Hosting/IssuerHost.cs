@@ -19,6 +19,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -98,6 +99,7 @@ internal static class IssuerHost
         var ops = configuration.GetSection(OpsOptions.SectionName).Get<OpsOptions>() ?? new OpsOptions();
         var agentApi = configuration.GetSection(AgentApiOptions.SectionName).Get<AgentApiOptions>() ?? new AgentApiOptions();
         var socketPath = AdminSocket.PathFor(admin, issuer);
+        builder.Services.AddOptions<SocketTransportOptions>().Configure(transport => AdminSocket.SetModeBeforeListen(transport, socketPath, admin));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -117,8 +119,7 @@ internal static class IssuerHost
         var app = builder.Build();
         ValidateAllOptions(app.Services);
         Directory.CreateDirectory(issuer.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        AdminSocket.PrepareForListen(socketPath);
-        app.Lifetime.ApplicationStarted.Register(() => AdminSocket.ApplyMode(socketPath, admin));
+        AdminSocket.PrepareForListen(socketPath, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminSocket).FullName!));
 
         // One process, three listeners; each request is routed by the listener it arrived on.
         app.MapWhen(IsAdminSocket, adminApp =>

@@ -177,7 +177,7 @@ public sealed class X509PopAttestorTests : IDisposable
             }
 
             var client = new X509PopAttestorClient(certFile, keyFile);
-            var payload = await client.BuildPayloadAsync(_challenges.TryIssue(), CancellationToken.None);
+            var payload = await client.BuildPayloadAsync(_challenges.TryIssue("192.0.2.10").Challenge, CancellationToken.None);
             var result = await _attestor.AttestAsync(payload, Context(), CancellationToken.None);
 
             Assert.True(client.NeedsChallenge);
@@ -193,7 +193,7 @@ public sealed class X509PopAttestorTests : IDisposable
     private X509Certificate2 Leaf(X509Certificate2 issuer, Action<TestCertificateSpec>? configure = null) =>
         TestCertificates.CreateLeaf(issuer, spiffeId: null, configure);
 
-    private string Nonce() => _challenges.TryIssue()!.Nonce;
+    private string Nonce() => _challenges.TryIssue("192.0.2.10").Challenge!.Nonce;
 
     private NodeAttestationContext Context() => new() { TrustDomain = "example.org", Challenges = _challenges, Time = _clock };
 

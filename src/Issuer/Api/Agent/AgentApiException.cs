@@ -21,7 +21,7 @@ internal sealed class AgentApiException : Exception
     public AgentApiException(string message, Exception innerException)
         : base(message, innerException) => StatusCode = StatusCodes.Status400BadRequest;
 
-    /// <summary>400, 401, 403 or 503.</summary>
+    /// <summary>400, 401, 403, 429 or 503.</summary>
     public int StatusCode { get; }
 
     public static AgentApiException BadRequest(string message) => new(StatusCodes.Status400BadRequest, message);
@@ -29,6 +29,8 @@ internal sealed class AgentApiException : Exception
     public static AgentApiException Unauthenticated(string message) => new(StatusCodes.Status401Unauthorized, message);
 
     public static AgentApiException Forbidden(string message) => new(StatusCodes.Status403Forbidden, message);
+
+    public static AgentApiException TooManyRequests(string message) => new(StatusCodes.Status429TooManyRequests, message);
 
     public static AgentApiException Unavailable(string message) => new(StatusCodes.Status503ServiceUnavailable, message);
 }

@@ -12,7 +12,7 @@ namespace IdentityIssuer.Issuer.Api.Agent;
 /// <summary>
 /// Serves the paths of <see cref="AgentApiPaths"/> on the agent listener, and nothing else: the
 /// dispatch is explicit, so no endpoint of another API is reachable through this port. JSON in and
-/// out (camelCase); errors are <c>{"error": "…"}</c> with 400, 401, 403, 404, 405 or 503.
+/// out (camelCase); errors are <c>{"error": "…"}</c> with 400, 401, 403, 404, 405, 429 or 503.
 /// </summary>
 internal static class AgentApiHandler
 {
@@ -48,7 +48,7 @@ internal static class AgentApiHandler
 
                 case AgentApiPaths.Challenge:
                     RequireMethod(context, HttpMethods.Post);
-                    await WriteAsync(context, services.GetRequiredService<AgentAttestationService>().Challenge(await ReadAsync<ChallengeRequest>(context)));
+                    await WriteAsync(context, services.GetRequiredService<AgentAttestationService>().Challenge(await ReadAsync<ChallengeRequest>(context), context.Connection.RemoteIpAddress));
                     break;
 
                 case AgentApiPaths.Renew:

@@ -26,6 +26,12 @@ internal sealed class AgentApiOptionsValidator : IValidateOptions<AgentApiOption
             errors.Add($"AgentApi:Port must be between 1 and 65535 (got {options.Port})");
         }
 
+        var perAddress = options.X509Pop?.MaxChallengesPerAddress ?? Attestation.Node.NodeChallengeStore.DefaultMaxPerSource;
+        if (perAddress is < 1 or > Attestation.Node.NodeChallengeStore.DefaultCapacity)
+        {
+            errors.Add($"AgentApi:X509Pop:MaxChallengesPerAddress must be between 1 and {Attestation.Node.NodeChallengeStore.DefaultCapacity} (got {perAddress})");
+        }
+
         var caFile = options.X509Pop?.CaBundleFile ?? string.Empty;
         if (caFile.Length > 0 && LoadProblem(caFile) is { } problem)
         {

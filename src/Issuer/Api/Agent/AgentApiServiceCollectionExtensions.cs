@@ -14,7 +14,9 @@ internal static class AgentApiServiceCollectionExtensions
         services.AddOptions<AgentApiOptions>().Bind(configuration.GetSection(AgentApiOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentApiOptions>, AgentApiOptionsValidator>());
         services.TryAddSingleton<NodeAttestorRegistry>();
-        services.TryAddSingleton(sp => new NodeChallengeStore(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new NodeChallengeStore(
+            sp.GetRequiredService<TimeProvider>(),
+            maxPerSource: sp.GetRequiredService<IOptions<AgentApiOptions>>().Value.X509Pop.MaxChallengesPerAddress));
         services.TryAddSingleton<AgentEntryAuthorizer>();
         services.TryAddSingleton<AgentAuthenticator>();
         services.TryAddSingleton<AgentAttestationService>();

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using IdentityIssuer.Attestation.AgentApi;
 using IdentityIssuer.Attestation.Node;
@@ -47,7 +48,8 @@ internal sealed class AgentAttestationService
         _logger = logger;
     }
 
-    public ChallengeResponse Challenge(ChallengeRequest request)
+    /// <summary>A nonce for x509pop, counted against the caller's address <paramref name="remote"/>.</summary>
+    public ChallengeResponse Challenge(ChallengeRequest request, IPAddress? remote)
     {
         var type = request.AttestationType;
         if (string.IsNullOrEmpty(type) || !_attestors.TryGet(type, out _))
@@ -60,8 +62,18 @@ internal sealed class AgentAttestationService
             throw AgentApiException.BadRequest($"attestation type '{type}' takes no challenge");
         }
 
-        return _challenges.TryIssue()
-            ?? throw AgentApiException.Unavailable("too many challenges are outstanding; try again shortly");
+        var source = NodeChallengeSource.For(remote);
+        var issue = _challenges.TryIssue(source);
+        switch (issue.Outcome)
+        {
+            case NodeChallengeOutcome.Issued when issue.Challenge is not null:
+                return issue.Challenge;
+            case NodeChallengeOutcome.SourceLimit:
+                throw AgentApiException.TooManyRequests(
+                    $"{source} already holds {_challenges.MaxPerSource} unused challenges (AgentApi:X509Pop:MaxChallengesPerAddress); answer one, or wait up to {_challenges.Lifetime.TotalSeconds:0} s for them to expire");
+            default:
+                throw AgentApiException.Unavailable("too many challenges are outstanding; try again shortly");
+        }
     }
 
     public async Task<AttestResponse> AttestAsync(AttestRequest request, CancellationToken cancellationToken)

@@ -21,6 +21,7 @@ public sealed class AgentApiOptionsTests : IDisposable
             "--AgentApi:Address=localhost",
             "--AgentApi:Port=70000",
             $"--AgentApi:X509Pop:CaBundleFile={notCa}",
+            "--AgentApi:X509Pop:MaxChallengesPerAddress=0",
         ]);
 
         var error = Assert.Throws<ConfigurationException>(() => IssuerHost.Build(configuration));
@@ -28,6 +29,7 @@ public sealed class AgentApiOptionsTests : IDisposable
         Assert.Contains("AgentApi:Address", error.Message, StringComparison.Ordinal);
         Assert.Contains("AgentApi:Port", error.Message, StringComparison.Ordinal);
         Assert.Contains("AgentApi:X509Pop:CaBundleFile", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AgentApi:X509Pop:MaxChallengesPerAddress must be between 1 and 10000 (got 0)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

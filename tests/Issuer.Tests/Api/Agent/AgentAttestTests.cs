@@ -189,6 +189,30 @@ public sealed class AgentAttestTests : IClassFixture<IssuerHostFixture>
     }
 
     [Fact]
+    public async Task Challenge_OverTheLimitForOneAddress_Gets429NamingTheLimit_AndAnotherAddressStillAttests()
+    {
+        // The flood comes from another loopback address than the other tests' calls, which it must not disturb.
+        using var flooder = _agents.Http(from: IPAddress.Parse("127.0.0.5"));
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage last = null!;
+        for (var i = 0; i < 17; i++)
+        {
+            last = await flooder.PostAsJsonAsync(AgentApiPaths.Challenge, new ChallengeRequest(X509PopAttestor.AttestorName));
+            statuses.Add(last.StatusCode);
+        }
+
+        var refusal = await last.Content.ReadAsStringAsync();
+        using var nodeCert = NodeCertificate("node-flood", out _);
+        var agent = await _agents.AttestWithX509PopAsync(nodeCert);
+
+        Assert.All(statuses[..16], status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[16]);
+        Assert.Contains("127.0.0.5", refusal, StringComparison.Ordinal);
+        Assert.Contains("AgentApi:X509Pop:MaxChallengesPerAddress", refusal, StringComparison.Ordinal);
+        Assert.Equal("spiffe://example.org" + X509PopAttestor.AgentPathFor(nodeCert), agent.Id);
+    }
+
+    [Fact]
     public async Task Challenge_ForJoinToken_Gets400()
     {
         using var http = _agents.Http();

@@ -1,5 +1,7 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -26,8 +28,11 @@ internal sealed class AgentTestClient
 
     public IDataStore Store => _host.App.Services.GetRequiredService<IDataStore>();
 
-    /// <summary>An HTTPS client that checks the server presents the issuer's SVID and offers <paramref name="clientCertificate"/>.</summary>
-    public HttpClient Http(X509Certificate2? clientCertificate = null)
+    /// <summary>
+    /// An HTTPS client that checks the server presents the issuer's SVID and offers <paramref name="clientCertificate"/>;
+    /// its connections come from <paramref name="from"/> (a loopback address such as 127.0.0.5) when given.
+    /// </summary>
+    public HttpClient Http(X509Certificate2? clientCertificate = null, IPAddress? from = null)
     {
         var ssl = new SslClientAuthenticationOptions
         {
@@ -43,7 +48,27 @@ internal sealed class AgentTestClient
             ssl.ClientCertificates = [clientCertificate];
         }
 
-        return new HttpClient(new SocketsHttpHandler { SslOptions = ssl }) { BaseAddress = new Uri($"https://127.0.0.1:{_host.AgentPort}") };
+        var handler = new SocketsHttpHandler { SslOptions = ssl };
+        if (from is not null)
+        {
+            handler.ConnectCallback = async (context, ct) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new IPEndPoint(from, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{_host.AgentPort}") };
     }
 
     public SpiffeBundle OwnBundle()
