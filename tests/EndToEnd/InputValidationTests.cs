@@ -1,11 +1,15 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
 using IdentityIssuer.EndToEnd.Support;
 using Xunit.Abstractions;
 
 namespace IdentityIssuer.EndToEnd;
 
 /// <summary>
-/// Bad input on the command line: the command exits non-zero, the message names the field at fault,
-/// and the issuer stores nothing (the entry list is the same before and after).
+/// Bad input on the command line and over the admin and agent APIs: the command exits non-zero (or
+/// the API answers 4xx), the message names the field at fault, echoes at most a bounded part of what
+/// was sent, and the issuer stores nothing (the entry list is the same before and after).
 /// </summary>
 public sealed class InputValidationTests : IssuerTest, IClassFixture<IssuerProcess>
 {
@@ -138,5 +142,121 @@ public sealed class InputValidationTests : IssuerTest, IClassFixture<IssuerProce
         var result = (await CliAsync(args)).ShouldFail();
 
         Assert.Contains(named, result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("v1/entries", "pageToken", "-1")]
+    [InlineData("v1/entries", "pageToken", "bm90IGEgdG9rZW4KdHdvIHBhcnRz")]
+    [InlineData("v1/entries", "pageSize", "-1")]
+    [InlineData("v1/entries", "pageSize", "0")]
+    [InlineData("v1/entries", "pageSize", "1001")]
+    [InlineData("v1/entries", "pageSize", "ten")]
+    [InlineData("v1/agents", "pageToken", "-1")]
+    [InlineData("v1/agents", "pageSize", "-1")]
+    public async Task AdminList_WithABadPagingParameter_Answers400NamingIt(string path, string parameter, string value)
+    {
+        using var http = AdminHttp();
+
+        using var response = await http.GetAsync(new Uri($"{path}?{parameter}={Uri.EscapeDataString(value)}", UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        Output.WriteLine(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(parameter, body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EntryCreate_WithTenThousandSelectors_FailsNamingTheLimitAndStoresNothing()
+    {
+        var before = await ListEntriesJsonAsync();
+        var selectors = Enumerable.Range(1, 10_000).SelectMany(i => new[] { "--selector", $"unix:uid:{i}" });
+
+        var result = (await CliAsync(["entry", "create", "--spiffe-id", "spiffe://example.org/demo/many-selectors", "--parent-id", ServerId, .. selectors])).ShouldFail();
+
+        Assert.Contains("selectors: 10000 selectors is more than the limit of 64 per entry", result.StdErr, StringComparison.Ordinal);
+        Assert.True(result.StdErr.Length < 2_000, $"the error is {result.StdErr.Length} characters long");
+        Assert.Equal(before, await ListEntriesJsonAsync());
+    }
+
+    [Theory]
+    [InlineData("dnsNames", "more than the limit of 64 per entry")]
+    [InlineData("selectors", "value is longer than 1024 characters")]
+    public async Task EntryCreate_OverAFieldLimit_Answers400NamingTheFieldAndTheLimitAndStoresNothing(string field, string expected)
+    {
+        var before = await ListEntriesJsonAsync();
+        var input = new Dictionary<string, object>
+        {
+            ["spiffeId"] = "spiffe://example.org/demo/over-limit",
+            ["parentId"] = ServerId,
+            ["selectors"] = field == "selectors" ? new[] { "unix:path:/" + new string('a', 2_000) } : ["unix:uid:1000"],
+            ["dnsNames"] = field == "dnsNames" ? Enumerable.Range(1, 65).Select(i => $"host{i}.example.org").ToArray() : [],
+        };
+        using var http = AdminHttp();
+
+        using var response = await http.PostAsJsonAsync(new Uri("v1/entries", UriKind.Relative), input);
+        var body = await response.Content.ReadAsStringAsync();
+        Output.WriteLine(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(field, body, StringComparison.Ordinal);
+        Assert.Contains(expected, body, StringComparison.Ordinal);
+        Assert.True(body.Length < 1_000, $"the error is {body.Length} characters long");
+        Assert.Equal(before, await ListEntriesJsonAsync());
+    }
+
+    [Fact]
+    public async Task EntryCreate_WithAHalfMegabyteSpiffeId_EchoesOnlyABoundedPrefix()
+    {
+        var before = await ListEntriesJsonAsync();
+        var huge = "spiffe://example.org/" + new string('a', 500_000);
+        using var http = AdminHttp();
+
+        using var response = await http.PostAsJsonAsync(new Uri("v1/entries", UriKind.Relative), new { spiffeId = huge, parentId = ServerId, selectors = new[] { "unix:uid:1000" } });
+        var body = await response.Content.ReadAsStringAsync();
+        Output.WriteLine(body.Length > 2_000 ? body[..2_000] : body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("spiffeId", body, StringComparison.Ordinal);
+        Assert.Contains("… (500021 bytes)", body, StringComparison.Ordinal);
+        Assert.True(body.Length < 1_000, $"the error is {body.Length} characters long");
+        Assert.Equal(before, await ListEntriesJsonAsync());
+    }
+
+    [Fact]
+    public async Task AdminApi_WithABodyOverTheLimit_Answers413NamingTheLimitAndStoresNothing()
+    {
+        var before = await ListEntriesJsonAsync();
+        var selectors = Enumerable.Range(1, 10_000).Select(i => $"unix:path:/{i}/{new string('a', 1_000)}").ToArray();
+        using var http = AdminHttp();
+
+        using var response = await http.PostAsJsonAsync(new Uri("v1/entries", UriKind.Relative), new { spiffeId = "spiffe://example.org/demo/ten-megabytes", parentId = ServerId, selectors });
+        var body = await response.Content.ReadAsStringAsync();
+        Output.WriteLine(body);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("1048576 bytes", body, StringComparison.Ordinal);
+        Assert.Equal(before, await ListEntriesJsonAsync());
+    }
+
+    [Fact]
+    public async Task AgentAttest_WithAHundredKilobyteUnknownType_Answers400WithABoundedEchoInBodyAndLog()
+    {
+        var mark = Issuer.LogMark;
+        var type = new string('x', 100_000);
+        using var http = AgentApiHttp();
+        using var content = new StringContent($$"""{"attestationType":"{{type}}","payload":{},"csr":"AAAA"}""", Encoding.UTF8, "application/json");
+
+        using var response = await http.PostAsync(new Uri("/agent/v1/attest", UriKind.Relative), content);
+        var body = await response.Content.ReadAsStringAsync();
+        Output.WriteLine(body.Length > 2_000 ? body[..2_000] : body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(body.Length < 1_000, $"the error is {body.Length} characters long");
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        var error = json.RootElement.GetProperty("error").GetString();
+        Assert.Contains("unknown attestation type", error, StringComparison.Ordinal);
+        Assert.Contains("… (100000 bytes)", error, StringComparison.Ordinal);
+        await Issuer.WaitForLogAsync("… (100000 bytes)", mark);
+        Assert.DoesNotContain(new string('x', 1_000), Issuer.LogSince(mark), StringComparison.Ordinal);
     }
 }

@@ -21,12 +21,12 @@ internal static class AttestationPayload
         {
             if (!allowed.Contains(property.Name, StringComparer.Ordinal))
             {
-                return $"{attestor} payload has unexpected property '{Truncate(property.Name)}'; expected {string.Join(", ", allowed)}";
+                return $"{attestor} payload has unexpected property '{InputEcho.Of(property.Name)}'; expected {string.Join(", ", allowed)}";
             }
 
             if (!seen.Add(property.Name))
             {
-                return $"{attestor} payload has property '{property.Name}' more than once";
+                return $"{attestor} payload has property '{InputEcho.Of(property.Name)}' more than once";
             }
         }
 
@@ -71,6 +71,4 @@ internal static class AttestationPayload
         JsonValueKind.Undefined => "nothing",
         _ => kind.ToString().ToLowerInvariant(),
     };
-
-    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "…";
 }

@@ -61,7 +61,7 @@ public sealed record Selector : IComparable<Selector>
         var colon = text.IndexOf(':', StringComparison.Ordinal);
         if (colon < 0)
         {
-            error = $"selector \"{Printable(text)}\" has no ':'; expected type:value";
+            error = $"selector \"{InputEcho.Of(text)}\" has no ':'; expected type:value";
             return false;
         }
 
@@ -70,7 +70,7 @@ public sealed record Selector : IComparable<Selector>
         var problem = Validate(type, value);
         if (problem is not null)
         {
-            error = $"selector \"{Printable(text)}\": {problem}";
+            error = $"selector \"{InputEcho.Of(text)}\": {problem}";
             return false;
         }
 
@@ -96,7 +96,7 @@ public sealed record Selector : IComparable<Selector>
             var ok = c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_' or '-';
             if (!ok)
             {
-                return $"type \"{Printable(type)}\" may contain only a-z, 0-9, '_' and '-'";
+                return $"type \"{InputEcho.Of(type)}\" may contain only a-z, 0-9, '_' and '-'";
             }
         }
 
@@ -119,17 +119,6 @@ public sealed record Selector : IComparable<Selector>
         }
 
         return null;
-    }
-
-    private static string Printable(string s)
-    {
-        var sb = new System.Text.StringBuilder(s.Length);
-        foreach (var c in s)
-        {
-            sb.Append(char.IsControl(c) ? '?' : c);
-        }
-
-        return sb.ToString();
     }
 
     /// <inheritdoc />

@@ -49,7 +49,7 @@ public static partial class SelectorShapes
         ArgumentNullException.ThrowIfNull(selector);
         if (!Shapes.TryGetValue(selector.Type, out var shapes))
         {
-            return $"unknown selector type '{selector.Type}'; known types: {string.Join(", ", Shapes.Keys.Order(StringComparer.Ordinal))}";
+            return $"unknown selector type '{InputEcho.Of(selector.Type)}'; known types: {string.Join(", ", Shapes.Keys.Order(StringComparer.Ordinal))}";
         }
 
         foreach (var (pattern, _) in shapes)
@@ -61,7 +61,7 @@ public static partial class SelectorShapes
         }
 
         var expected = string.Join("; ", shapes.Select(s => s.Description));
-        return $"selector '{selector}' does not fit type '{selector.Type}'; expected {expected}";
+        return $"selector '{InputEcho.Of(selector.ToString())}' does not fit type '{selector.Type}'; expected {expected}";
     }
 
     [GeneratedRegex(@"^(uid|gid|supplementary_gid):[0-9]{1,10}$")]

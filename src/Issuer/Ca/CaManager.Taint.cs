@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using IdentityIssuer.Attestation;
 using IdentityIssuer.Issuer.Datastore;
 using Microsoft.Extensions.Logging;
 
@@ -81,7 +82,7 @@ internal sealed partial class CaManager
     {
         var rows = await _store.ListAuthoritiesAsync(kind, cancellationToken);
         return rows.FirstOrDefault(r => string.Equals(r.Id, id, StringComparison.Ordinal))
-            ?? throw new NotFoundException($"no {KindName(kind)} authority '{id}'; 'authority {KindName(kind)} show' lists them");
+            ?? throw new NotFoundException($"no {KindName(kind)} authority '{InputEcho.Of(id)}'; 'authority {KindName(kind)} show' lists them");
     }
 
     private static bool IsSelfSigned(byte[] der)

@@ -23,11 +23,11 @@ internal static class EntryCommands
         var id = new Option<string>("--id") { Description = "Entry id to update", Required = update };
         var spiffeId = new Option<string>("--spiffe-id") { Description = "SPIFFE ID the entry grants", Required = !update };
         var parentId = new Option<string>("--parent-id") { Description = "SPIFFE ID of the agent (or node alias) the workload runs under", Required = !update };
-        var selectors = new Option<string[]>("--selector") { Description = "Selector type:value the caller must have (repeat for more)" };
+        var selectors = new Option<string[]>("--selector") { Description = "Selector type:value the caller must have (repeat for more, at most 64; value at most 1024 characters)" };
         var x509Ttl = new Option<string>("--x509-ttl") { Description = "X509-SVID lifetime (90s, 15m, 1h, 2d); default: the issuer's" };
         var jwtTtl = new Option<string>("--jwt-ttl") { Description = "JWT-SVID lifetime; default: the issuer's" };
-        var dns = new Option<string[]>("--dns") { Description = "DNS SAN to add to X509-SVIDs (repeat for more)" };
-        var hint = new Option<string>("--hint") { Description = "Hint telling the workload what this SVID is for" };
+        var dns = new Option<string[]>("--dns") { Description = "DNS SAN to add to X509-SVIDs (repeat for more, at most 64)" };
+        var hint = new Option<string>("--hint") { Description = "Hint telling the workload what this SVID is for (at most 1024 bytes)" };
         var admin = new Option<bool>("--admin") { Description = "Holders may use the admin API" };
         var downstream = new Option<bool>("--downstream") { Description = "Holders may act as a downstream CA" };
         var expiresAt = new Option<DateTimeOffset?>("--expires-at") { Description = "When the entry expires (ISO 8601)" };

@@ -1,8 +1,20 @@
+using IdentityIssuer.Attestation;
+
 namespace IdentityIssuer.Issuer.Registration;
 
-/// <summary>Checks DNS names for X509-SVID SANs: lowercase LDH labels, an optional leading wildcard label.</summary>
+/// <summary>Checks DNS names for X509-SVID SANs: lowercase LDH labels, an optional leading wildcard label, at most <see cref="MaxCount"/> of them.</summary>
 internal static class DnsNames
 {
+    /// <summary>Most DNS names one entry or one SVID may carry.</summary>
+    public const int MaxCount = 64;
+
+    /// <summary>Longest DNS name (RFC 1035).</summary>
+    public const int MaxLength = 253;
+
+    /// <summary>Null when <paramref name="names"/> is within <see cref="MaxCount"/>, else what is wrong.</summary>
+    public static string? CheckCount(IReadOnlyList<string>? names) =>
+        names is { Count: > MaxCount } ? $"{names.Count} DNS names is more than the limit of {MaxCount} per entry" : null;
+
     /// <summary>Null when <paramref name="name"/> is a valid DNS SAN, else what is wrong.</summary>
     public static string? Check(string? name)
     {
@@ -11,9 +23,9 @@ internal static class DnsNames
             return "a DNS name is empty";
         }
 
-        if (name.Length > 253)
+        if (name.Length > MaxLength)
         {
-            return $"'{name[..32]}…' is longer than 253 characters";
+            return $"'{InputEcho.Of(name)}' is longer than {MaxLength} characters";
         }
 
         var labels = name.Split('.');

@@ -1,4 +1,5 @@
 using System.Text;
+using IdentityIssuer.Attestation;
 using IdentityIssuer.Attestation.Selectors;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Configuration;
@@ -15,7 +16,11 @@ namespace IdentityIssuer.Issuer.Registration;
 /// </summary>
 internal sealed partial class EntryService
 {
-    private const int MaxHintBytes = 1024;
+    /// <summary>Most selectors one entry may have.</summary>
+    public const int MaxSelectors = 64;
+
+    /// <summary>Longest hint, in UTF-8 bytes.</summary>
+    public const int MaxHintBytes = 1024;
 
     private readonly IDataStore _store;
     private readonly CaManager _ca;
@@ -44,7 +49,7 @@ internal sealed partial class EntryService
     /// <summary>Validates and replaces an existing entry.</summary>
     public async Task<RegistrationEntry> UpdateAsync(string id, EntryInput input, CancellationToken cancellationToken)
     {
-        _ = await _store.GetEntryAsync(id, cancellationToken) ?? throw new NotFoundException($"no entry with id '{id}'");
+        _ = await _store.GetEntryAsync(id, cancellationToken) ?? throw new NotFoundException($"no entry with id '{InputEcho.Of(id)}'");
         var entry = await ValidateAsync(input, id, cancellationToken);
         var updated = await _store.UpdateEntryAsync(entry, cancellationToken);
         LogEntryUpdated(_logger, updated.Id, updated.SpiffeId, updated.RevisionNumber);
@@ -54,7 +59,7 @@ internal sealed partial class EntryService
     /// <summary>Deletes an entry; throws <see cref="NotFoundException"/> when there is none.</summary>
     public async Task<RegistrationEntry> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        var deleted = await _store.DeleteEntryAsync(id, cancellationToken) ?? throw new NotFoundException($"no entry with id '{id}'");
+        var deleted = await _store.DeleteEntryAsync(id, cancellationToken) ?? throw new NotFoundException($"no entry with id '{InputEcho.Of(id)}'");
         LogEntryDeleted(_logger, deleted.Id, deleted.SpiffeId);
         return deleted;
     }
@@ -87,7 +92,7 @@ internal sealed partial class EntryService
         var hint = input.Hint ?? string.Empty;
         if (Encoding.UTF8.GetByteCount(hint) > MaxHintBytes)
         {
-            errors.Add(new("hint", $"is longer than {MaxHintBytes} bytes"));
+            errors.Add(new("hint", $"is longer than the limit of {MaxHintBytes} bytes"));
         }
         else if (hint.Any(char.IsControl))
         {
@@ -155,13 +160,13 @@ internal sealed partial class EntryService
 
         if (!SpiffeId.TryParse(value, out var id, out var error))
         {
-            errors.Add(new(field, $"'{value}' is not a valid SPIFFE ID: {error}"));
+            errors.Add(new(field, $"'{InputEcho.Of(value)}' is not a valid SPIFFE ID: {error}"));
             return null;
         }
 
         if (!id.IsMemberOf(td))
         {
-            errors.Add(new(field, $"'{value}' is not in trust domain {td}"));
+            errors.Add(new(field, $"'{InputEcho.Of(value)}' is not in trust domain {td}"));
             return null;
         }
 
@@ -173,6 +178,12 @@ internal sealed partial class EntryService
         if (values is null || values.Count == 0)
         {
             errors.Add(new("selectors", "at least one selector (type:value) is required"));
+            return [];
+        }
+
+        if (values.Count > MaxSelectors)
+        {
+            errors.Add(new("selectors", $"{values.Count} selectors is more than the limit of {MaxSelectors} per entry"));
             return [];
         }
 
@@ -218,6 +229,12 @@ internal sealed partial class EntryService
     {
         if (values is null)
         {
+            return [];
+        }
+
+        if (DnsNames.CheckCount(values) is { } tooMany)
+        {
+            errors.Add(new("dnsNames", tooMany));
             return [];
         }
 

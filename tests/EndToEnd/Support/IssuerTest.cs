@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text.Json;
 using Xunit.Abstractions;
 
@@ -37,6 +38,36 @@ public abstract class IssuerTest : IDisposable
         var result = (await CliAsync(["entry", "create", "--spiffe-id", spiffeId, "--parent-id", ServerId, "--selector", "unix:uid:1000", "--output", "json", .. extra])).ShouldSucceed();
         return ParseJson(result).RootElement.GetProperty("id").GetString()!;
     }
+
+    /// <summary>An HTTP client on the issuer's admin socket (base address <c>http://admin/</c>), for what the CLI would not send.</summary>
+    protected HttpClient AdminHttp() => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (_, ct) =>
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(Issuer.SocketPath), ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    })
+    {
+        BaseAddress = new Uri("http://admin/"),
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
+    /// <summary>An HTTP client for the issuer's agent API port that presents no client certificate (as an agent does before it attests).</summary>
+    protected HttpClient AgentApiHttp() => new(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true })
+    {
+        BaseAddress = new Uri(Issuer.AgentApiAddress),
+        Timeout = TimeSpan.FromSeconds(60),
+    };
 
     /// <summary>The stored entries as <c>entry list --output json</c> prints them.</summary>
     protected async Task<string> ListEntriesJsonAsync() => (await CliAsync("entry", "list", "--output", "json")).ShouldSucceed().StdOut;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using IdentityIssuer.Attestation;
 using IdentityIssuer.Attestation.Selectors;
 using IdentityIssuer.Issuer.Api.Admin.Contracts;
 using IdentityIssuer.Issuer.Ca;
@@ -39,7 +40,7 @@ internal static class AdminEndpoints
         v1.MapGet("/entries/{id}", async (string id, IDataStore store, CancellationToken ct) =>
             await store.GetEntryAsync(id, ct) is { } entry
                 ? Results.Ok(ToView(entry))
-                : throw new NotFoundException($"no entry with id '{id}'"));
+                : throw new NotFoundException($"no entry with id '{InputEcho.Of(id)}'"));
 
         v1.MapPut("/entries/{id}", async (string id, EntryInput input, EntryService entries, CancellationToken ct) =>
             Results.Ok(ToView(await entries.UpdateAsync(id, input, ct))));
@@ -50,7 +51,16 @@ internal static class AdminEndpoints
         v1.MapGet("/entries", async (HttpRequest request, IDataStore store, CancellationToken ct) =>
         {
             var filter = ParseFilter(request.Query);
-            var page = await store.ListEntriesAsync(filter, ct);
+            Page<RegistrationEntry> page;
+            try
+            {
+                page = await store.ListEntriesAsync(filter, ct);
+            }
+            catch (ArgumentException) when (filter.PageToken is not null)
+            {
+                throw new EntryValidationException([AdminPaging.BadToken]);
+            }
+
             return Results.Ok(new EntryListView([.. page.Items.Select(ToView)], page.NextPageToken));
         });
 
@@ -76,7 +86,7 @@ internal static class AdminEndpoints
             {
                 "pem" => Results.Text(DerCertificates.ToPem(bundle.X509Authorities), "application/x-pem-file"),
                 "spiffe" => Results.Text(bundle.ToJson(), "application/json"),
-                _ => throw new EntryValidationException([new FieldError("format", $"must be 'pem' or 'spiffe' (got '{format}')")]),
+                _ => throw new EntryValidationException([new FieldError("format", $"must be 'pem' or 'spiffe' (got '{InputEcho.Of(format)}')")]),
             };
         });
 
@@ -94,11 +104,18 @@ internal static class AdminEndpoints
                 errors.Add(new("csr", "is not valid base64"));
             }
 
-            foreach (var dns in body.DnsNames ?? [])
+            if (DnsNames.CheckCount(body.DnsNames) is { } tooMany)
             {
-                if (DnsNames.Check(dns) is { } problem)
+                errors.Add(new("dnsNames", tooMany));
+            }
+            else
+            {
+                foreach (var dns in body.DnsNames ?? [])
                 {
-                    errors.Add(new("dnsNames", problem));
+                    if (DnsNames.Check(dns) is { } problem)
+                    {
+                        errors.Add(new("dnsNames", problem));
+                    }
                 }
             }
 
@@ -176,7 +193,7 @@ internal static class AdminEndpoints
 
         if (!SpiffeId.TryParse(value, out var id, out var error))
         {
-            errors.Add(new("spiffeId", $"'{value}' is not a valid SPIFFE ID: {error}"));
+            errors.Add(new("spiffeId", $"'{InputEcho.Of(value)}' is not a valid SPIFFE ID: {error}"));
             return null;
         }
 
@@ -225,15 +242,11 @@ internal static class AdminEndpoints
             };
             if (match == SelectorMatch.Unspecified)
             {
-                errors.Add(new("match", $"must be 'exact', 'subset' or 'superset' (got '{matchText}')"));
+                errors.Add(new("match", $"must be 'exact', 'subset' or 'superset' (got '{InputEcho.Of(matchText)}')"));
             }
         }
 
-        var pageSize = 0;
-        if (query.TryGetValue("pageSize", out var sizeText) && (!int.TryParse(sizeText, out pageSize) || pageSize is < 1 or > 1000))
-        {
-            errors.Add(new("pageSize", $"must be a number from 1 to 1000 (got '{sizeText}')"));
-        }
+        var (pageSize, pageToken) = AdminPaging.Read(query, errors);
 
         if (errors.Count > 0)
         {
@@ -247,7 +260,7 @@ internal static class AdminEndpoints
             Selectors = selectors.Count > 0 ? selectors : null,
             Match = match,
             PageSize = pageSize,
-            PageToken = NullIfEmpty(query["pageToken"].ToString()),
+            PageToken = pageToken,
         };
     }
 

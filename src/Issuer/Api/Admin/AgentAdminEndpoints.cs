@@ -1,3 +1,4 @@
+using IdentityIssuer.Attestation;
 using IdentityIssuer.Issuer.Api.Admin.Contracts;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
@@ -24,13 +25,7 @@ internal static partial class AgentAdminEndpoints
         v1.MapGet("/agents", async (HttpRequest request, IDataStore store, CancellationToken ct) =>
         {
             var errors = new List<FieldError>();
-            var pageSize = 0;
-            if (request.Query.TryGetValue("pageSize", out var sizeText) && (!int.TryParse(sizeText, out pageSize) || pageSize is < 1 or > 1000))
-            {
-                errors.Add(new("pageSize", $"must be a number from 1 to 1000 (got '{sizeText}')"));
-            }
-
-            var token = request.Query["pageToken"].ToString();
+            var (pageSize, token) = AdminPaging.Read(request.Query, errors);
             if (errors.Count > 0)
             {
                 throw new EntryValidationException(errors);
@@ -39,11 +34,11 @@ internal static partial class AgentAdminEndpoints
             Page<AttestedNode> page;
             try
             {
-                page = await store.ListAttestedNodesAsync(pageSize, token.Length == 0 ? null : token, ct);
+                page = await store.ListAttestedNodesAsync(pageSize, token, ct);
             }
-            catch (ArgumentException)
+            catch (ArgumentException) when (token is not null)
             {
-                throw new EntryValidationException([new FieldError("pageToken", "is not a page token this issuer handed out")]);
+                throw new EntryValidationException([AdminPaging.BadToken]);
             }
 
             return Results.Ok(new AgentListView([.. page.Items.Select(ToView)], page.NextPageToken));
@@ -112,12 +107,12 @@ internal static partial class AgentAdminEndpoints
 
         if (!SpiffeId.TryParse(value, out var id, out var error))
         {
-            throw new EntryValidationException([new FieldError(field, $"'{value}' is not a valid SPIFFE ID: {error}")]);
+            throw new EntryValidationException([new FieldError(field, $"'{InputEcho.Of(value)}' is not a valid SPIFFE ID: {error}")]);
         }
 
         if (id.TrustDomain != ca.TrustDomain || !ReservedIds.IsAgent(id))
         {
-            throw new EntryValidationException([new FieldError(field, $"'{value}' is not an agent ID (agent IDs are spiffe://{ca.TrustDomain.Name}{ReservedIds.AgentPrefix}…)")]);
+            throw new EntryValidationException([new FieldError(field, $"'{InputEcho.Of(value)}' is not an agent ID (agent IDs are spiffe://{ca.TrustDomain.Name}{ReservedIds.AgentPrefix}…)")]);
         }
 
         return id.ToString();

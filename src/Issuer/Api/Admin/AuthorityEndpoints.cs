@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using IdentityIssuer.Attestation;
 using IdentityIssuer.Issuer.Api.Admin.Contracts;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
@@ -45,7 +46,7 @@ internal static class AuthorityEndpoints
     {
         "x509" => AuthorityKind.X509,
         "jwt" => AuthorityKind.Jwt,
-        _ => throw new NotFoundException($"no authority kind '{kind}'; use x509 or jwt"),
+        _ => throw new NotFoundException($"no authority kind '{InputEcho.Of(kind)}'; use x509 or jwt"),
     };
 
     internal static AuthorityView ToView(CaAuthority a) => new(

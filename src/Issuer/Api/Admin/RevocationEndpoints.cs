@@ -1,3 +1,4 @@
+using IdentityIssuer.Attestation;
 using IdentityIssuer.Issuer.Api.Admin.Contracts;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Registration;
@@ -50,7 +51,7 @@ internal static class RevocationEndpoints
 
             if (hex.Length is 0 or > 40 || hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
             {
-                errors.Add(new("serial", $"'{body.Serial}' is not a certificate serial number (hex, e.g. as 'openssl x509 -serial' prints it)"));
+                errors.Add(new("serial", $"'{InputEcho.Of(body.Serial)}' is not a certificate serial number (hex, e.g. as 'openssl x509 -serial' prints it)"));
             }
 
             serial = hex;
@@ -68,7 +69,7 @@ internal static class RevocationEndpoints
             agentId = CheckId("agentId", body.AgentId, trustDomain, errors);
             if (agentId is not null && !ReservedIds.IsAgent(SpiffeId.Parse(agentId)))
             {
-                errors.Add(new("agentId", $"'{body.AgentId}' is not an agent ID (agent IDs are spiffe://{trustDomain.Name}{ReservedIds.AgentPrefix}…)"));
+                errors.Add(new("agentId", $"'{InputEcho.Of(body.AgentId)}' is not an agent ID (agent IDs are spiffe://{trustDomain.Name}{ReservedIds.AgentPrefix}…)"));
             }
         }
 
@@ -84,13 +85,13 @@ internal static class RevocationEndpoints
     {
         if (!SpiffeId.TryParse(value, out var id, out var error))
         {
-            errors.Add(new(field, $"'{value}' is not a valid SPIFFE ID: {error}"));
+            errors.Add(new(field, $"'{InputEcho.Of(value)}' is not a valid SPIFFE ID: {error}"));
             return null;
         }
 
         if (id.TrustDomain != trustDomain)
         {
-            errors.Add(new(field, $"'{value}' is not in trust domain {trustDomain.Name}"));
+            errors.Add(new(field, $"'{InputEcho.Of(value)}' is not in trust domain {trustDomain.Name}"));
             return null;
         }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using IdentityIssuer.Attestation;
 using IdentityIssuer.Attestation.AgentApi;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
@@ -86,7 +87,7 @@ internal static class AgentApiHandler
                 }
 
                 default:
-                    throw new AgentApiException(StatusCodes.Status404NotFound, $"no agent API at '{path}'");
+                    throw new AgentApiException(StatusCodes.Status404NotFound, $"no agent API at '{InputEcho.Of(path)}'");
             }
         }
         catch (AgentApiException ex) when (!context.Response.HasStarted)
@@ -120,7 +121,7 @@ internal static class AgentApiHandler
         if (!string.Equals(context.Request.Method, method, StringComparison.OrdinalIgnoreCase))
         {
             context.Response.Headers.Allow = method;
-            throw new AgentApiException(StatusCodes.Status405MethodNotAllowed, $"{context.Request.Path} takes {method}");
+            throw new AgentApiException(StatusCodes.Status405MethodNotAllowed, $"{InputEcho.Of(context.Request.Path.Value)} takes {method}");
         }
     }
 
@@ -151,14 +152,14 @@ internal static class AgentApiHandler
         long afterRevision = 0;
         if (query.TryGetValue("afterRevision", out var after) && (!long.TryParse(after, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out afterRevision)))
         {
-            throw AgentApiException.BadRequest($"afterRevision must be a non-negative number (got '{after}')");
+            throw AgentApiException.BadRequest($"afterRevision must be a non-negative number (got '{InputEcho.Of(after.ToString())}')");
         }
 
         var pageSize = AgentSyncService.DefaultPageSize;
         if (query.TryGetValue("pageSize", out var size)
             && (!int.TryParse(size, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > AgentSyncService.MaxPageSize))
         {
-            throw AgentApiException.BadRequest($"pageSize must be a number from 1 to {AgentSyncService.MaxPageSize} (got '{size}')");
+            throw AgentApiException.BadRequest($"pageSize must be a number from 1 to {AgentSyncService.MaxPageSize} (got '{InputEcho.Of(size.ToString())}')");
         }
 
         var token = query["pageToken"].ToString();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using IdentityIssuer.Attestation;
 using IdentityIssuer.Attestation.AgentApi;
 using IdentityIssuer.Attestation.Node;
 using IdentityIssuer.Issuer.Ca;
@@ -175,5 +176,5 @@ internal sealed class AgentAttestationService
     }
 
     private string UnknownType(string? type) =>
-        $"unknown attestation type '{type}'; this issuer accepts: {string.Join(", ", _attestors.Names)}";
+        $"unknown attestation type '{InputEcho.Of(type)}'; this issuer accepts: {string.Join(", ", _attestors.Names)}";
 }

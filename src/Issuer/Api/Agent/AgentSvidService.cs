@@ -1,3 +1,4 @@
+using IdentityIssuer.Attestation;
 using IdentityIssuer.Attestation.AgentApi;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Configuration;
@@ -115,5 +116,5 @@ internal sealed class AgentSvidService
     private static RegistrationEntry Authorized(AuthenticatedAgent agent, AuthorizedEntrySet set, string entryId) =>
         set.Entries.TryGetValue(entryId, out var entry)
             ? entry
-            : throw AgentApiException.Forbidden($"entry '{entryId}' is not authorized for agent {agent.AgentId}; nothing was signed");
+            : throw AgentApiException.Forbidden($"entry '{InputEcho.Of(entryId)}' is not authorized for agent {agent.AgentId}; nothing was signed");
 }
