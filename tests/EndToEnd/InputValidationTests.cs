@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using IdentityIssuer.EndToEnd.Support;
+using IdentityIssuer.Tests.Common.Certificates;
 using Xunit.Abstractions;
 
 namespace IdentityIssuer.EndToEnd;
@@ -258,5 +259,40 @@ public sealed class InputValidationTests : IssuerTest, IClassFixture<IssuerProce
         Assert.Contains("… (100000 bytes)", error, StringComparison.Ordinal);
         await Issuer.WaitForLogAsync("… (100000 bytes)", mark);
         Assert.DoesNotContain(new string('x', 1_000), Issuer.LogSince(mark), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("rsa", "md5", "md5WithRSAEncryption")]
+    [InlineData("ec", "sha1", "ecdsa-with-SHA1")]
+    [InlineData("ec", "sha224", "ecdsa-with-SHA224")]
+    [InlineData("ec", "sha3-256", "ecdsa-with-SHA3-256")]
+    [InlineData("ed25519", null, "Ed25519")]
+    [InlineData("ed448", null, "Ed448")]
+    public async Task AgentAttest_WithACsrSignedByAWeakOrUnsupportedAlgorithm_Answers400NamingIt_AndTheTokenStillWorks(string key, string? digest, string algorithm)
+    {
+        var token = JoinToken((await CliAsync("token", "generate", "--ttl", "5m")).ShouldSucceed());
+        using var http = AgentApiHttp();
+
+        using var refused = await AttestAsync(http, token, OpenSslCsr.Create(key, digest));
+        var body = await refused.Content.ReadAsStringAsync();
+        Output.WriteLine(body);
+        using var accepted = await AttestAsync(http, token, OpenSslCsr.Create("ec", "sha256"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        var error = json.RootElement.GetProperty("error").GetString();
+        Assert.Contains($"signed with {algorithm}", error, StringComparison.Ordinal);
+        Assert.Contains("SHA-256, SHA-384 or SHA-512", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> AttestAsync(HttpClient http, string token, byte[] csr) =>
+        http.PostAsJsonAsync(new Uri("/agent/v1/attest", UriKind.Relative), new { attestationType = "join_token", payload = new { token }, csr = Convert.ToBase64String(csr) });
+
+    private static string JoinToken(ProcessResult result)
+    {
+        var line = result.StdOut.Split('\n').Single(l => l.StartsWith("Token ", StringComparison.Ordinal));
+        return line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
     }
 }

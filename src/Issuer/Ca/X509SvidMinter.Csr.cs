@@ -15,6 +15,7 @@ internal sealed partial class X509SvidMinter
         // Importing a public key into OpenSSL costs more than verifying with it, so an EC request is
         // verified with the one key object that also gives its size; anything else, and any request
         // that does not verify (for its exact error), goes through the framework's own check.
+        CheckSignatureAlgorithm(csr, index);
         var fast = TryReadEcCsr(csr);
         var (key, described) = fast ?? ReadCsrWithFrameworkCheck(csr, index);
         if (described is not ("ec-p256" or "ec-p384" or "rsa-2048" or "rsa-3072" or "rsa-4096"))
@@ -33,7 +34,7 @@ internal sealed partial class X509SvidMinter
             // Default load options verify the request's self-signature.
             parsed = CertificateRequest.LoadSigningRequest(csr, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or NotSupportedException or ArgumentException or PlatformNotSupportedException)
         {
             throw new CaException($"request {index}: CSR is not a valid PKCS#10 request or its signature does not verify ({ex.Message})", ex);
         }
@@ -120,7 +121,6 @@ internal sealed partial class X509SvidMinter
                 "1.2.840.10045.4.3.2" => HashAlgorithmName.SHA256,
                 "1.2.840.10045.4.3.3" => HashAlgorithmName.SHA384,
                 "1.2.840.10045.4.3.4" => HashAlgorithmName.SHA512,
-                "1.2.840.10045.4.1" => HashAlgorithmName.SHA1,
                 _ => default,
             };
             if (hash == default)
