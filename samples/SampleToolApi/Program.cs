@@ -6,7 +6,7 @@ using IdentityIssuer.Spiffe;
 using Microsoft.Extensions.Logging.Console;
 
 // sample-tool-api --Port 9090 [--Address 127.0.0.1] [--Mode mtls|http]
-//                 [--WorkloadApiSocket unix:///…] [--SpiffeId spiffe://…] [--PolicyFile policy.json]
+//                 [--WorkloadApiSocket unix:///…] [--SpiffeId spiffe://…] [--PolicyFile policy.yaml|policy.json]
 // mtls (default): serves its own SVID from the Workload API, requires callers' SVIDs
 // (UseWorkloadCaller) and authorizes /search with RequireToolCapability("search:query").
 // http: plain HTTP on loopback, for a tool API that only the gateway can reach.
@@ -15,7 +15,7 @@ var configuration = new ConfigurationBuilder().AddCommandLine(args).Build();
 var mode = configuration["Mode"] ?? "mtls";
 if (mode is not ("mtls" or "http") || !int.TryParse(configuration["Port"], out var port))
 {
-    Console.Error.WriteLine("usage: sample-tool-api --Port N [--Address A] [--Mode mtls|http] [--WorkloadApiSocket unix:///path] [--SpiffeId ID] [--PolicyFile policy.json]");
+    Console.Error.WriteLine("usage: sample-tool-api --Port N [--Address A] [--Mode mtls|http] [--WorkloadApiSocket unix:///path] [--SpiffeId ID] [--PolicyFile policy.yaml|policy.json]");
     return 2;
 }
 

@@ -14,7 +14,7 @@ namespace IdentityIssuer.Gateway.Authorization;
 /// mTLS itself:
 /// <code>
 /// builder.Services.AddSingleton&lt;IWorkloadIdentitySource&gt;(identity);
-/// builder.Services.AddWorkloadAuthorization("policy.json");
+/// builder.Services.AddWorkloadAuthorization("policy.yaml"); // or policy.json
 /// kestrel.Listen(address, port, listen => listen.UseWorkloadMtls(identity));
 /// app.UseWorkloadCaller();
 /// app.MapGet("/search", …).RequireToolCapability("search:query", ctx => ctx.Request.Query["index"]);
@@ -23,7 +23,8 @@ namespace IdentityIssuer.Gateway.Authorization;
 public static class WorkloadAuthorizationExtensions
 {
     /// <summary>
-    /// Registers the policy file (loaded now: a bad file throws <see cref="ToolPolicyException"/> naming
+    /// Registers the policy file, YAML (<c>.yaml</c>, <c>.yml</c>) or JSON (<c>.json</c>) by its extension
+    /// (loaded at start: a bad file or another extension throws <see cref="ToolPolicyException"/> naming
     /// every problem) and its hot reload every <paramref name="reloadInterval"/> (default 2 s). CRLs are
     /// held to <see cref="CrlFreshnessOptions"/>: register an instance before this call to change the defaults.
     /// </summary>

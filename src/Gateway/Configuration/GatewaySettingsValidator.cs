@@ -1,4 +1,5 @@
 using System.Net;
+using IdentityIssuer.Gateway.Policy;
 using IdentityIssuer.Spiffe;
 
 namespace IdentityIssuer.Gateway.Configuration;
@@ -27,7 +28,11 @@ internal static class GatewaySettingsValidator
 
         if (g.PolicyFile.Length == 0)
         {
-            errors.Add("Gateway:PolicyFile: required (the tool policy, JSON)");
+            errors.Add($"Gateway:PolicyFile: required (the tool policy, {PolicyFormats.AcceptedExtensions})");
+        }
+        else if (PolicyFormats.FromPath(g.PolicyFile) == PolicyFormat.Unspecified)
+        {
+            errors.Add($"Gateway:PolicyFile: '{g.PolicyFile}': the extension '{Path.GetExtension(g.PolicyFile)}' names no policy format; use {PolicyFormats.AcceptedExtensions}");
         }
 
         Positive(errors, "Gateway:PolicyReloadInterval", g.PolicyReloadInterval);

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace IdentityIssuer.Gateway.Policy;
 
 /// <summary>
-/// Holds the policy read from a file. <see cref="Load"/> at start throws with every problem;
+/// Holds the policy read from a file (YAML for <c>.yaml</c>/<c>.yml</c>, JSON for <c>.json</c>; any other
+/// extension is refused). <see cref="Load"/> at start throws with every problem;
 /// <see cref="Reload"/> (called by <see cref="ToolPolicyReloader"/>) swaps in a changed file only when
 /// it is valid, and otherwise keeps the policy in force and logs every problem.
 /// </summary>
@@ -18,11 +19,15 @@ public sealed partial class ToolPolicyStore
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Path = System.IO.Path.GetFullPath(path);
+        Format = PolicyFormats.FromPath(Path);
         _logger = logger;
     }
 
     /// <summary>The policy file.</summary>
     public string Path { get; }
+
+    /// <summary>The file's format, from its extension (<see cref="PolicyFormat.Unspecified"/>: refused by <see cref="Load"/>).</summary>
+    public PolicyFormat Format { get; }
 
     /// <summary>The policy in force.</summary>
     /// <exception cref="InvalidOperationException">No policy was loaded yet.</exception>
@@ -77,6 +82,11 @@ public sealed partial class ToolPolicyStore
 
     private (ToolPolicy? Policy, byte[] Hash, IReadOnlyList<string> Errors) Read()
     {
+        if (Format == PolicyFormat.Unspecified)
+        {
+            return (null, [], [$"the extension '{System.IO.Path.GetExtension(Path)}' names no policy format; use {PolicyFormats.AcceptedExtensions}"]);
+        }
+
         byte[] bytes;
         try
         {
@@ -88,7 +98,7 @@ public sealed partial class ToolPolicyStore
         }
 
         var hash = SHA256.HashData(bytes);
-        return PolicyParser.TryParse(System.Text.Encoding.UTF8.GetString(bytes), out var policy, out var errors)
+        return PolicyParser.TryParse(System.Text.Encoding.UTF8.GetString(bytes), Format, out var policy, out var errors)
             ? (policy, hash, [])
             : (null, hash, errors);
     }

@@ -1,14 +1,14 @@
 using IdentityIssuer.Agent.Cache;
 using IdentityIssuer.Agent.Configuration;
 using IdentityIssuer.Agent.Tests.Support;
-using IdentityIssuer.Tests.Common.Time;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Options;
 
 namespace IdentityIssuer.Agent.Tests.Cache;
 
 public sealed class JwtSvidCacheTests : IDisposable
 {
-    private readonly FakeClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly TestTrustDomain _td = new();
     private readonly FakeJwtSvidIssuer _issuer;
     private readonly WorkloadX509Svid _web;

@@ -3,7 +3,7 @@ using IdentityIssuer.Agent.Cache;
 using IdentityIssuer.Agent.WorkloadApi;
 using IdentityIssuer.Attestation.Selectors;
 using IdentityIssuer.Attestation.Workload;
-using IdentityIssuer.Tests.Common.Time;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +13,7 @@ namespace IdentityIssuer.Agent.Tests.WorkloadApi;
 public sealed class WorkloadCallerAttestationTests
 {
     private static readonly WorkloadProcessProbe Probe = new();
-    private readonly FakeClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly CountingAttestation _inner = new();
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Net;
 using IdentityIssuer.Attestation.AgentApi;
 using IdentityIssuer.Attestation.Node;
-using IdentityIssuer.Tests.Common.Time;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IdentityIssuer.Attestation.Tests.Node;
 
@@ -20,7 +20,7 @@ public sealed class NodeChallengeStoreTests
     [Fact]
     public void TryConsume_AnIssuedNonce_SucceedsOnce()
     {
-        var store = new NodeChallengeStore(new FakeClock());
+        var store = new NodeChallengeStore(new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
         var nonce = Convert.FromBase64String(Issue(store).Nonce);
 
         Assert.True(store.TryConsume(nonce));
@@ -30,7 +30,7 @@ public sealed class NodeChallengeStoreTests
     [Fact]
     public void TryConsume_AfterExpiry_Fails()
     {
-        var clock = new FakeClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = new NodeChallengeStore(clock, TimeSpan.FromMinutes(1));
         var challenge = Issue(store);
         clock.Advance(TimeSpan.FromMinutes(1));
@@ -42,7 +42,7 @@ public sealed class NodeChallengeStoreTests
     [Fact]
     public void TryConsume_AnUnknownOrMalformedNonce_Fails()
     {
-        var store = new NodeChallengeStore(new FakeClock());
+        var store = new NodeChallengeStore(new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
         Issue(store);
 
         Assert.False(store.TryConsume(new byte[NodeChallengeStore.NonceLength]));
@@ -52,7 +52,7 @@ public sealed class NodeChallengeStoreTests
     [Fact]
     public void TryIssue_WhenFullWithNoLargerSource_RefusesUntilOldNoncesExpire()
     {
-        var clock = new FakeClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = new NodeChallengeStore(clock, TimeSpan.FromMinutes(1), capacity: 2);
         Issue(store);
         Issue(store);
@@ -70,7 +70,7 @@ public sealed class NodeChallengeStoreTests
     [Fact]
     public void TryIssue_WhenOneAddressFloods_ItIsStoppedAtItsLimit_AndAnotherAddressStillAttests()
     {
-        var clock = new FakeClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = new NodeChallengeStore(clock);
         var outcomes = Enumerable.Range(0, 10_000).Select(_ => store.TryIssue(Flooder).Outcome).ToList();
 
@@ -84,7 +84,7 @@ public sealed class NodeChallengeStoreTests
     [Fact]
     public void TryIssue_AfterTheFloodersNoncesExpire_ServesItAgain()
     {
-        var clock = new FakeClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = new NodeChallengeStore(clock, TimeSpan.FromMinutes(1), maxPerSource: 2);
         Issue(store, Flooder);
         Issue(store, Flooder);
@@ -99,7 +99,7 @@ public sealed class NodeChallengeStoreTests
     [Fact]
     public void TryIssue_WhenManyAddressesFillTheStore_AnAddressWithNoneStillGetsOne_FromTheLargestHolder()
     {
-        var clock = new FakeClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = new NodeChallengeStore(clock, capacity: 100, maxPerSource: 16);
         var floodersFirst = Issue(store, "198.51.100.1");
         for (var i = 1; i < 16; i++)
@@ -122,7 +122,7 @@ public sealed class NodeChallengeStoreTests
     [Fact]
     public void TryIssue_WhenMoreThanHalfFull_GivesShortLivedNonces()
     {
-        var clock = new FakeClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = new NodeChallengeStore(clock, TimeSpan.FromMinutes(2), capacity: 4, pressureLifetime: TimeSpan.FromSeconds(15));
         var first = Issue(store, "203.0.113.1");
         Issue(store, "203.0.113.2");

@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using IdentityIssuer.Attestation.Node;
 using IdentityIssuer.Tests.Common.Certificates;
-using IdentityIssuer.Tests.Common.Time;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IdentityIssuer.Attestation.Tests.Node;
 
@@ -11,7 +11,7 @@ public sealed class X509PopAttestorTests : IDisposable
 {
     private readonly X509Certificate2 _root = TestCertificates.CreateRootCa(spiffeId: null);
     private readonly X509Certificate2 _intermediate;
-    private readonly FakeClock _clock = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private readonly NodeChallengeStore _challenges;
     private readonly X509PopAttestor _attestor;
 

@@ -16,13 +16,45 @@ public sealed class GatewayConfigurationTests : IDisposable
             { "tools": { "search": { "risk": "harmless" } },
               "rules": [ { "name": "r", "spiffeId": "spiffe://example.org/a/", "tools": ["search", "ghost"], "actions": ["query"] } ] }
             """);
-        var result = await GatewayCli.RunAsync(["run", "--Gateway:PolicyFile=" + policy, "--Upstream:Address=http://127.0.0.1:9", "--Mcp:Path=/mcp", "--Gateway:AdminSocketPath=" + Path.Combine(_directory, "admin.sock"), "--Audit:FilePath=" + Path.Combine(_directory, "audit.log")], _directory);
+        var result = await RunWithPolicyAsync(policy);
         result.ShouldFail();
         Assert.Contains("has 4 problem(s)", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("tools.search.risk: 'harmless' is not a risk tier", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("rules[0].spiffeId:", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("rules[0].tools: 'ghost' is not declared", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("rules[0].targets: required", result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_WithABadYamlPolicy_ExitsNonZeroNamingEveryProblemWithItsLine()
+    {
+        var policy = Path.Combine(_directory, "policy.yaml");
+        await File.WriteAllTextAsync(policy, """
+            tools:
+              search: { risk: harmless }
+            rules:
+              - name: r
+                spiffeId: spiffe://example.org/a/
+                tools: [search, ghost]
+                actions: [query]
+            """);
+        var result = await RunWithPolicyAsync(policy);
+        result.ShouldFail();
+        Assert.Contains("has 4 problem(s)", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("line 2, column 19: tools.search.risk: 'harmless' is not a risk tier", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("line 4, column 5: rules[0].targets: required", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("line 5, column 15: rules[0].spiffeId:", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("line 6, column 12: rules[0].tools: 'ghost' is not declared", result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_WithAPolicyFileOfAnotherExtension_ExitsNonZeroNamingTheFileAndTheAcceptedExtensions()
+    {
+        var policy = Path.Combine(_directory, "policy.txt");
+        await File.WriteAllTextAsync(policy, "tools: {}");
+        var result = await RunWithPolicyAsync(policy);
+        result.ShouldFail();
+        Assert.Contains($"Gateway:PolicyFile: '{policy}': the extension '.txt' names no policy format; use .yaml, .yml or .json", result.StdErr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -52,6 +84,9 @@ public sealed class GatewayConfigurationTests : IDisposable
         // run reads its admin socket from the configuration (Gateway:AdminSocketPath), so it offers no --socket.
         Assert.DoesNotContain("--socket", (await GatewayCli.RunAsync(["run", "--help"], _directory)).StdOut, StringComparison.Ordinal);
     }
+
+    private Task<ProcessResult> RunWithPolicyAsync(string policy) =>
+        GatewayCli.RunAsync(["run", "--Gateway:PolicyFile=" + policy, "--Upstream:Address=http://127.0.0.1:9", "--Mcp:Path=/mcp", "--Gateway:AdminSocketPath=" + Path.Combine(_directory, "admin.sock"), "--Audit:FilePath=" + Path.Combine(_directory, "audit.log")], _directory);
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -73,23 +73,24 @@ public abstract class GatewayTestBase : AgentTest
         }
     }
 
-    protected async Task<SampleToolApiProcess> StartToolApiAsync(AgentProcess agent, string toolApiId, string gatewayId)
+    /// <summary>The sample tool API with <see cref="ToolApiPolicy"/>, or <paramref name="policy"/> in <paramref name="policyFileName"/> when set.</summary>
+    protected async Task<SampleToolApiProcess> StartToolApiAsync(AgentProcess agent, string toolApiId, string gatewayId, string? policy = null, string policyFileName = "policy.json")
     {
-        var api = await SampleToolApiProcess.StartMtlsAsync(agent, toolApiId, ToolApiPolicy(gatewayId));
+        var api = await SampleToolApiProcess.StartMtlsAsync(agent, toolApiId, policy ?? ToolApiPolicy(gatewayId), policyFileName);
         _processes.Add(api);
         return api;
     }
 
-    protected async Task<GatewayProcess> StartGatewayAsync(AgentProcess agent, string gatewayId, SampleToolApiProcess api, string toolApiId, string policy)
+    protected async Task<GatewayProcess> StartGatewayAsync(AgentProcess agent, string gatewayId, SampleToolApiProcess api, string toolApiId, string policy, string policyFileName = "policy.json")
     {
         var upstream = new JsonObject { ["Address"] = $"https://127.0.0.1:{api.Port}", ["PresentSvid"] = true, ["SpiffeId"] = toolApiId };
-        return await StartGatewayAsync(agent, gatewayId, upstream, policy);
+        return await StartGatewayAsync(agent, gatewayId, upstream, policy, policyFileName: policyFileName);
     }
 
     /// <summary>A gateway in front of any upstream (<c>Upstream</c> section as given), with <paramref name="routes"/> instead of the default ones when set.</summary>
-    protected async Task<GatewayProcess> StartGatewayAsync(AgentProcess agent, string gatewayId, JsonObject upstream, string policy, JsonArray? routes = null)
+    protected async Task<GatewayProcess> StartGatewayAsync(AgentProcess agent, string gatewayId, JsonObject upstream, string policy, JsonArray? routes = null, string policyFileName = "policy.json")
     {
-        var gateway = await GatewayProcess.CreateAsync(agent, gatewayId, upstream, policy, routes: routes);
+        var gateway = await GatewayProcess.CreateAsync(agent, gatewayId, upstream, policy, routes: routes, policyFileName: policyFileName);
         _processes.Add(gateway);
         await gateway.StartAsync();
         return gateway;

@@ -13,9 +13,10 @@ namespace IdentityIssuer.EndToEnd.Support;
 /// </summary>
 public sealed class GatewayProcess : ServiceProcess, IAsyncDisposable
 {
-    private GatewayProcess(string name)
+    private GatewayProcess(string name, string policyFileName)
     {
         Name = name;
+        PolicyFileName = policyFileName;
         Directory = FreePort.ShortTempDirectory();
         Port = FreePort.Next();
     }
@@ -28,7 +29,10 @@ public sealed class GatewayProcess : ServiceProcess, IAsyncDisposable
 
     public string ConfigFile => Path.Combine(Directory, "gateway.json");
 
-    public string PolicyFile => Path.Combine(Directory, "policy.json");
+    /// <summary>The policy file's name in <see cref="Directory"/>; its extension picks the format.</summary>
+    public string PolicyFileName { get; }
+
+    public string PolicyFile => Path.Combine(Directory, PolicyFileName);
 
     public string AuditFile => Path.Combine(Directory, "audit.log");
 
@@ -38,15 +42,15 @@ public sealed class GatewayProcess : ServiceProcess, IAsyncDisposable
     public Uri Address => new($"https://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
 
     /// <summary>
-    /// Writes policy.json and gateway.json: the REST routes <c>GET /search?index=…</c> (search:query) and
+    /// Writes the policy (<paramref name="policyFileName"/>, policy.json unless set) and gateway.json: the REST routes <c>GET /search?index=…</c> (search:query) and
     /// <c>POST /deploy/{service}</c> (deploy:run), MCP at <c>/mcp</c> with target argument <c>index</c>
     /// (<c>service</c> for deploy), and the <paramref name="upstream"/> settings; <paramref name="routes"/>
     /// replaces the two REST routes.
     /// </summary>
-    public static async Task<GatewayProcess> CreateAsync(AgentProcess agent, string spiffeId, JsonObject upstream, string policyJson, string name = "gateway", JsonArray? routes = null)
+    public static async Task<GatewayProcess> CreateAsync(AgentProcess agent, string spiffeId, JsonObject upstream, string policy, string name = "gateway", JsonArray? routes = null, string policyFileName = "policy.json")
     {
-        var gateway = new GatewayProcess(name);
-        await File.WriteAllTextAsync(gateway.PolicyFile, policyJson);
+        var gateway = new GatewayProcess(name, policyFileName);
+        await File.WriteAllTextAsync(gateway.PolicyFile, policy);
         var config = new JsonObject
         {
             ["Gateway"] = new JsonObject

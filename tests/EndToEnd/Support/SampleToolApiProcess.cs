@@ -26,12 +26,15 @@ public sealed class SampleToolApiProcess : ServiceProcess, IAsyncDisposable
 
     public string Directory { get; }
 
-    /// <summary>A tool API that terminates mTLS with <paramref name="spiffeId"/>'s SVID and authorizes with <paramref name="policyJson"/>.</summary>
-    public static async Task<SampleToolApiProcess> StartMtlsAsync(AgentProcess agent, string spiffeId, string policyJson)
+    /// <summary>
+    /// A tool API that terminates mTLS with <paramref name="spiffeId"/>'s SVID and authorizes with
+    /// <paramref name="policyText"/>, written to <paramref name="policyFileName"/> (whose extension picks the format).
+    /// </summary>
+    public static async Task<SampleToolApiProcess> StartMtlsAsync(AgentProcess agent, string spiffeId, string policyText, string policyFileName = "policy.json")
     {
         var directory = FreePort.ShortTempDirectory();
-        var policy = Path.Combine(directory, "policy.json");
-        await File.WriteAllTextAsync(policy, policyJson);
+        var policy = Path.Combine(directory, policyFileName);
+        await File.WriteAllTextAsync(policy, policyText);
         var port = FreePort.Next();
         var api = new SampleToolApiProcess(["--Port", port.ToString(CultureInfo.InvariantCulture), "--Mode", "mtls", "--WorkloadApiSocket", "unix://" + agent.SocketPath, "--SpiffeId", spiffeId, "--PolicyFile", policy], port, directory);
         await api.StartAsync();

@@ -1,7 +1,7 @@
 using IdentityIssuer.Gateway.Approvals;
 using IdentityIssuer.Gateway.Configuration;
 using IdentityIssuer.Gateway.Mapping;
-using IdentityIssuer.Tests.Common.Time;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.AspNetCore.Http;
 
 namespace IdentityIssuer.Gateway.Tests.Approvals;
@@ -11,7 +11,7 @@ public sealed class ApprovalStoreTests
     private const string Caller = "spiffe://example.org/agents/ops";
     private static readonly ToolCall Deploy = new("deploy", "run", "billing");
     private static readonly ApprovalCallDetails Version1 = Rest("""{"version":1}""");
-    private readonly FakeClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly ApprovalStore _store;
 
     public ApprovalStoreTests() => _store = new ApprovalStore(new ApprovalOptions { Ttl = TimeSpan.FromMinutes(5), PendingTtl = TimeSpan.FromHours(1), MaxPendingPerCaller = 3 }, _clock);

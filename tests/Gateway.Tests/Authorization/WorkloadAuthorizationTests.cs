@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using IdentityIssuer.Gateway.Authorization;
 using IdentityIssuer.Gateway.Identity;
+using IdentityIssuer.Gateway.Policy;
 using IdentityIssuer.Gateway.Tests.Identity;
 using IdentityIssuer.Tests.Common.Certificates;
 using IdentityIssuer.Tests.Common.Processes;
@@ -75,6 +76,22 @@ public sealed class WorkloadAuthorizationTests : IAsyncLifetime
     {
         using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task PolicyFileWithAnUnknownExtension_StopsTheToolApiAtStart_NamingTheFileAndTheAcceptedExtensions()
+    {
+        var policy = Path.Combine(_directory, "policy.toml");
+        await File.WriteAllTextAsync(policy, "tools = {}");
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IWorkloadIdentitySource>(_identity!);
+        builder.Services.AddWorkloadAuthorization(policy);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, FreePort.Next()));
+        await using var app = builder.Build();
+        var ex = await Assert.ThrowsAsync<ToolPolicyException>(() => app.StartAsync());
+        Assert.Contains(policy, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("the extension '.toml' names no policy format; use .yaml, .yml or .json", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

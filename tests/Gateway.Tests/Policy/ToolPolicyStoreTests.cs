@@ -54,6 +54,56 @@ public sealed class ToolPolicyStoreTests : IDisposable
         Assert.Contains("rules[0].name: required", error.Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Reload_YamlPolicy_ValidChangeTakesEffect_AndBadChangeKeepsTheOldPolicyAndLogsEveryProblemWithItsLine()
+    {
+        var file = Path.Combine(_directory, "policy.yaml");
+        File.WriteAllText(file, YamlPolicyTests.Sample);
+        var logger = new ListLogger();
+        var store = new ToolPolicyStore(file, logger);
+        store.Load();
+        var ops = SpiffeId.Parse("spiffe://example.org/ops");
+        Assert.Equal(PolicyFormat.Yaml, store.Format);
+        Assert.False(store.Reload());
+        Assert.True(store.Current.Authorize(ops, "deploy", "run", "x").IsAllowed);
+
+        File.WriteAllText(file, "tools:\n  search: { risk: read }\nrules: []\n");
+        Assert.True(store.Reload());
+        Assert.False(store.Current.Authorize(ops, "search", "run", "x").IsAllowed);
+
+        File.WriteAllText(file, "tools:\n  search: { risk: nope }\nrules:\n  - name: \"\"\n");
+        Assert.False(store.Reload());
+        Assert.Single(store.Current.Tools);
+        var error = Assert.Single(logger.Messages, m => m.Level == LogLevel.Error);
+        Assert.Contains("has 6 problem(s)", error.Text, StringComparison.Ordinal);
+        Assert.Contains("line 2, column 19: tools.search.risk: 'nope' is not a risk tier", error.Text, StringComparison.Ordinal);
+        Assert.Contains("line 4, column 11: rules[0].name: required", error.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("policy.txt")]
+    [InlineData("policy")]
+    public void Load_UnknownExtension_ThrowsNamingTheFileAndTheAcceptedExtensions(string name)
+    {
+        var file = Path.Combine(_directory, name);
+        File.WriteAllText(file, PolicyParserTests.Sample);
+        var ex = Assert.Throws<ToolPolicyException>(new ToolPolicyStore(file, NullLogger<ToolPolicyStore>.Instance).Load);
+        Assert.Contains($"policy file '{file}'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("names no policy format; use .yaml, .yml or .json", Assert.Single(ex.Problems), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("policy.yml")]
+    [InlineData("POLICY.YAML")]
+    public void Load_YmlOrUpperCaseExtension_ReadsYaml(string name)
+    {
+        var file = Path.Combine(_directory, name);
+        File.WriteAllText(file, YamlPolicyTests.Sample);
+        var store = new ToolPolicyStore(file, NullLogger<ToolPolicyStore>.Instance);
+        store.Load();
+        Assert.Equal(3, store.Current.Tools.Count);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private sealed class ListLogger : ILogger<ToolPolicyStore>

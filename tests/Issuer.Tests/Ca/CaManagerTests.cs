@@ -6,6 +6,7 @@ using IdentityIssuer.Issuer.Tests.Support;
 using IdentityIssuer.Spiffe;
 using IdentityIssuer.Spiffe.X509;
 using IdentityIssuer.Tests.Common.Certificates;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IdentityIssuer.Issuer.Tests.Ca;
 
@@ -95,7 +96,7 @@ public sealed class CaManagerTests : IDisposable
     {
         var disk = new Dictionary<string, string?> { ["KeyManager:Type"] = "disk", ["Ca:Ttl"] = "01:00:00" };
         string firstId;
-        var clock = new IdentityIssuer.Tests.Common.Time.FakeClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using (var first = await IssuerServices.StartAsync(disk, _directory, clock))
         {
             firstId = first.Ca.ActiveX509.Id;

@@ -8,7 +8,7 @@ using IdentityIssuer.Spiffe;
 using IdentityIssuer.Spiffe.Bundles;
 using IdentityIssuer.Spiffe.Jwt;
 using IdentityIssuer.Spiffe.X509;
-using IdentityIssuer.Tests.Common.Time;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityIssuer.Issuer.Tests.Ca;
@@ -138,7 +138,7 @@ public sealed class CaRotationTests : IDisposable
     [Fact]
     public async Task Restart_BetweenPrepareAndActivate_ResumesBothAndActivatesOnTime()
     {
-        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         string activeId, preparedId, activeKid, preparedKid;
         long sequence;
         await using (var first = await IssuerServices.StartAsync(Disk, _directory, clock))
@@ -168,7 +168,7 @@ public sealed class CaRotationTests : IDisposable
     [Fact]
     public async Task Restart_AfterActivationWroteOnlyTheNewRow_KeepsTheNewerAndMarksTheOtherOld()
     {
-        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         string activeId, preparedId;
         await using (var first = await IssuerServices.StartAsync(Disk, _directory, clock))
         {
@@ -191,7 +191,7 @@ public sealed class CaRotationTests : IDisposable
     [Fact]
     public async Task Restart_WhenThePreparedKeyIsGone_DiscardsItAndKeepsTheActiveOne()
     {
-        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         string activeId;
         CaAuthority prepared;
         long sequence;
@@ -223,7 +223,7 @@ public sealed class CaRotationTests : IDisposable
     [Fact]
     public async Task Restart_WhenTheActiveKeyIsGoneButAPreparedOneIsUsable_ActivatesThePreparedOne()
     {
-        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         CaAuthority active;
         CaAuthority prepared;
         await using (var first = await IssuerServices.StartAsync(Disk, _directory, clock))
@@ -244,7 +244,7 @@ public sealed class CaRotationTests : IDisposable
     [Fact]
     public async Task PreparedAuthorityMissingFromTheBundle_IsNeverActivated()
     {
-        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         string activeId;
         await using (var first = await IssuerServices.StartAsync(Disk, _directory, clock))
         {

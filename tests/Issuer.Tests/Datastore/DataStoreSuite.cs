@@ -2,6 +2,7 @@ using IdentityIssuer.Attestation.Selectors;
 using IdentityIssuer.Issuer.Datastore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IdentityIssuer.Issuer.Tests.Datastore;
 
@@ -27,7 +28,7 @@ public abstract partial class DataStoreSuite : IAsyncLifetime
     /// <summary>Connection string of a new, empty database.</summary>
     protected abstract Task<string> CreateEmptyDatabaseAsync();
 
-    private protected ManualTimeProvider Clock { get; } = new(Start);
+    private protected FakeTimeProvider Clock { get; } = new(Start);
 
     private protected IDataStore Store => _store ?? throw new InvalidOperationException("not initialized");
 

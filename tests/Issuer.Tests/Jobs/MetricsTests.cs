@@ -4,7 +4,7 @@ using IdentityIssuer.Issuer.Jobs;
 using IdentityIssuer.Issuer.Ops.Metrics;
 using IdentityIssuer.Issuer.Tests.Support;
 using IdentityIssuer.Tests.Common.Metrics;
-using IdentityIssuer.Tests.Common.Time;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityIssuer.Issuer.Tests.Jobs;
@@ -16,7 +16,7 @@ public sealed class MetricsTests
 
     /// <summary>The datastore keeps milliseconds: a clock on a whole second makes expected values exact.</summary>
     private static Task<IssuerServices> StartAsync(Dictionary<string, string?>? settings = null) =>
-        IssuerServices.StartAsync(settings, clock: new FakeClock(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds())));
+        IssuerServices.StartAsync(settings, clock: new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds())));
 
     [Fact]
     public async Task AfterAScan_AuthorityExpiryGauge_CountsDownWithTheClock()

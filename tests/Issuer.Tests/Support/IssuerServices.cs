@@ -4,7 +4,7 @@ using IdentityIssuer.Issuer.Hosting;
 using IdentityIssuer.Issuer.Jobs;
 using IdentityIssuer.Issuer.Ops.Metrics;
 using IdentityIssuer.Issuer.Registration;
-using IdentityIssuer.Tests.Common.Time;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,7 +18,7 @@ internal sealed class IssuerServices : IAsyncDisposable
 {
     private readonly bool _ownsDirectory;
 
-    private IssuerServices(ServiceProvider provider, string directory, FakeClock clock, bool ownsDirectory)
+    private IssuerServices(ServiceProvider provider, string directory, FakeTimeProvider clock, bool ownsDirectory)
     {
         _ownsDirectory = ownsDirectory;
         Provider = provider;
@@ -30,7 +30,7 @@ internal sealed class IssuerServices : IAsyncDisposable
 
     public string Directory { get; }
 
-    public FakeClock Clock { get; }
+    public FakeTimeProvider Clock { get; }
 
     public IDataStore Store => Provider.GetRequiredService<IDataStore>();
 
@@ -53,7 +53,7 @@ internal sealed class IssuerServices : IAsyncDisposable
 
     /// <summary>Starts the services; <paramref name="settings"/> override the defaults (memory keys, SQLite in a temp dir). A given directory is left in place on dispose.</summary>
     /// <param name="configure">Changes to the services after the issuer's own are added (e.g. <see cref="HookedDataStore.Install"/>).</param>
-    public static async Task<IssuerServices> StartAsync(IDictionary<string, string?>? settings = null, string? directory = null, FakeClock? clock = null, Action<IServiceCollection>? configure = null)
+    public static async Task<IssuerServices> StartAsync(IDictionary<string, string?>? settings = null, string? directory = null, FakeTimeProvider? clock = null, Action<IServiceCollection>? configure = null)
     {
         var owns = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "issuer-tests-" + Guid.NewGuid().ToString("N"));
@@ -70,7 +70,7 @@ internal sealed class IssuerServices : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        clock ??= new FakeClock(DateTimeOffset.UtcNow);
+        clock ??= new FakeTimeProvider(DateTimeOffset.UtcNow);
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<TimeProvider>(clock);
