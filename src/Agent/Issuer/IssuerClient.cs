@@ -18,6 +18,8 @@ namespace IdentityIssuer.Agent.Issuer;
 /// The agent's side of the issuer's agent API. The issuer is authenticated as the X509-SVID
 /// <c>spiffe://TD/identity-issuer/server</c> against the current trust bundle (the bootstrap bundle
 /// until the first sync); after attestation every call presents the agent's own SVID.
+/// The client owns the agent SVID given to <see cref="UseSvid"/>: it disposes it, once no call still
+/// uses it, after <see cref="UseSvid"/> replaced it, <see cref="ForgetSvid"/> or <see cref="Dispose"/>.
 /// </summary>
 internal sealed partial class IssuerClient : IJwtSvidIssuer, IDisposable
 {
@@ -30,8 +32,7 @@ internal sealed partial class IssuerClient : IJwtSvidIssuer, IDisposable
     private readonly ILogger<IssuerClient> _logger;
     private readonly IssuerFailover _addresses;
     private volatile X509Bundle? _bundle;
-    private volatile HttpClient? _mtls;
-    private AgentSvid? _svid;
+    private MtlsLease? _lease;
 
     public IssuerClient(IOptions<AgentOptions> options, ILogger<IssuerClient> logger)
     {
@@ -48,14 +49,28 @@ internal sealed partial class IssuerClient : IJwtSvidIssuer, IDisposable
     /// <summary>Replaces the bundle that authenticates the issuer (after a sync).</summary>
     public void UseBundle(X509Bundle bundle) => _bundle = bundle;
 
-    /// <summary>Switches to a new agent SVID for mTLS; connections made with the old one are closed.</summary>
+    /// <summary>
+    /// Switches later calls to a new agent SVID for mTLS and takes ownership of it. Calls already under
+    /// way finish with the previous SVID and its connections; the previous SVID and its client are
+    /// disposed when the last of them ends (at once when none is under way).
+    /// </summary>
     public void UseSvid(AgentSvid svid)
     {
-        _svid = svid;
-        var previous = _mtls;
-        _mtls = CreateClient(withClientCertificate: true, insecure: false);
-        previous?.Dispose();
+        ArgumentNullException.ThrowIfNull(svid);
+        if (ReferenceEquals(Volatile.Read(ref _lease)?.Svid, svid))
+        {
+            return;
+        }
+
+        var lease = new MtlsLease(CreateClient(svid, insecure: false), svid);
+        Interlocked.Exchange(ref _lease, lease)?.Release();
     }
+
+    /// <summary>
+    /// Stops presenting the agent SVID (before re-attesting, or on shutdown): later mTLS calls fail as
+    /// unauthorized until <see cref="UseSvid"/>; calls under way finish, and the SVID is disposed after the last.
+    /// </summary>
+    public void ForgetSvid() => Interlocked.Exchange(ref _lease, null)?.Release();
 
     /// <summary>
     /// Attests: no client certificate; the issuer is checked against the bootstrap bundle unless
@@ -75,7 +90,7 @@ internal sealed partial class IssuerClient : IJwtSvidIssuer, IDisposable
         return _addresses.CallAsync(
             async (address, ct) =>
             {
-                using var client = CreateClient(withClientCertificate: false, insecure);
+                using var client = CreateClient(svid: null, insecure);
                 ChallengeResponse? challenge = null;
                 if (challengeType is not null)
                 {
@@ -106,15 +121,39 @@ internal sealed partial class IssuerClient : IJwtSvidIssuer, IDisposable
     public Task<MintJwtResponse> MintJwtAsync(MintJwtRequest request, CancellationToken cancellationToken) =>
         MtlsAsync<MintJwtResponse>(HttpMethod.Post, AgentApiPaths.MintJwt, request, cancellationToken);
 
-    public void Dispose() => _mtls?.Dispose();
+    public void Dispose() => ForgetSvid();
 
-    private Task<T> MtlsAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    /// <summary>One call with the current agent SVID; the lease keeps its client and SVID alive until the call (with its failover retries) ends.</summary>
+    private async Task<T> MtlsAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
-        var client = _mtls ?? throw new IssuerCallException(HttpStatusCode.Unauthorized, "the agent has no SVID yet");
-        return _addresses.CallAsync((address, ct) => SendAsync<T>(client, address, method, path, body, ct), cancellationToken);
+        var lease = AcquireLease() ?? throw new IssuerCallException(HttpStatusCode.Unauthorized, "the agent has no SVID yet");
+        try
+        {
+            return await _addresses.CallAsync((address, ct) => SendAsync<T>(lease.Client, address, method, path, body, ct), cancellationToken);
+        }
+        finally
+        {
+            lease.Release();
+        }
     }
 
-    private HttpClient CreateClient(bool withClientCertificate, bool insecure)
+    private MtlsLease? AcquireLease()
+    {
+        while (Volatile.Read(ref _lease) is { } lease)
+        {
+            if (lease.TryAcquire())
+            {
+                return lease;
+            }
+
+            // Its last reference went while we looked: UseSvid or ForgetSvid replaced it; read again.
+        }
+
+        return null;
+    }
+
+    /// <summary>A client that presents <paramref name="svid"/> as its TLS client certificate, or none when null.</summary>
+    private HttpClient CreateClient(AgentSvid? svid, bool insecure)
     {
         var handler = new SocketsHttpHandler
         {
@@ -125,9 +164,8 @@ internal sealed partial class IssuerClient : IJwtSvidIssuer, IDisposable
                 RemoteCertificateValidationCallback = (_, certificate, chain, _) => insecure || ValidateIssuer(certificate, chain),
             },
         };
-        if (withClientCertificate)
+        if (svid is not null)
         {
-            var svid = _svid ?? throw new InvalidOperationException("no agent SVID");
             handler.SslOptions.ClientCertificates = [svid.LeafWithKey];
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => svid.LeafWithKey;
         }

@@ -103,16 +103,16 @@ internal sealed partial class AgentService
 
         var svid = AgentSvid.Create([.. response.SvidChain.Select(c => X509CertificateLoader.LoadCertificate(Convert.FromBase64String(c)))], key);
         _state.SaveSvid(svid);
-        var previous = _svid;
+
+        // The issuer client owns the SVIDs: it disposes the previous one once no call still presents it.
         _svid = svid;
         _issuer.UseSvid(svid);
-        previous?.Dispose();
         LogRenewed(_logger, svid.Id.ToString(), svid.NotAfter);
     }
 
     private void ForgetSvid()
     {
-        _svid?.Dispose();
+        _issuer.ForgetSvid();
         _svid = null;
         _state.DeleteSvid();
     }

@@ -36,6 +36,8 @@ internal sealed partial class AgentService : BackgroundService
     private readonly ILogger<AgentService> _logger;
     private readonly Dictionary<string, EntryState> _entries = new(StringComparer.Ordinal);
     private readonly double _jitter = (Random.Shared.NextDouble() * 0.2) - 0.1;
+    // The SVID the issuer client presents; the client owns it (and disposes it once replaced and no
+    // call uses it). Only its chain, ID and dates are read here, never its key.
     private AgentSvid? _svid;
     private SpiffeBundle? _bundle;
     private long _revision;
@@ -131,7 +133,8 @@ internal sealed partial class AgentService : BackgroundService
 
     public override void Dispose()
     {
-        _svid?.Dispose();
+        // The issuer client owns the agent SVID; it is disposed once calls under way end.
+        _issuer.ForgetSvid();
         base.Dispose();
     }
 }

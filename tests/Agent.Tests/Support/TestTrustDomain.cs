@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using IdentityIssuer.Agent.Cache;
+using IdentityIssuer.Agent.Issuer;
 using IdentityIssuer.Attestation.Selectors;
 using IdentityIssuer.Spiffe;
 using IdentityIssuer.Spiffe.Bundles;
@@ -60,6 +61,18 @@ internal sealed class TestTrustDomain : IDisposable
             EntryCreatedAt = entryCreatedAt ?? DateTimeOffset.UnixEpoch,
             NotAfter = leaf.NotAfter.ToUniversalTime(),
         };
+    }
+
+    /// <summary>A leaf X509-SVID for <paramref name="path"/> with its private key and the DNS name localhost, e.g. the issuer's TLS certificate.</summary>
+    public X509Certificate2 CreateLeafWithKey(string path) =>
+        TestCertificates.CreateLeaf(RootCa, SpiffeId.FromPath(TrustDomain, path).ToString(), s => s.DnsNames.Add("localhost"));
+
+    /// <summary>An agent SVID for <paramref name="path"/>, as the agent holds it after attesting or renewing.</summary>
+    public AgentSvid MintAgentSvid(string path)
+    {
+        using var leaf = TestCertificates.CreateLeaf(RootCa, SpiffeId.FromPath(TrustDomain, path).ToString());
+        using var key = leaf.GetECDsaPrivateKey()!;
+        return AgentSvid.Create([X509CertificateLoader.LoadCertificate(leaf.RawData)], key.ExportPkcs8PrivateKey());
     }
 
     /// <summary>A compact ES256 JWT-SVID for <paramref name="subject"/>.</summary>
