@@ -81,7 +81,7 @@ internal sealed partial class AgentService
             cancellationToken);
         var svid = AgentSvid.Create([.. response.SvidChain.Select(c => X509CertificateLoader.LoadCertificate(Convert.FromBase64String(c)))], key);
         UseBundle(_issuer.ParseBundle(response.Bundle), persist: true);
-        _state.SaveSvid(svid);
+        SaveOrDispose(svid);
         _svid = svid;
         _issuer.UseSvid(svid);
         LogAttested(_logger, _attestor.Name, svid.Id.ToString(), svid.NotAfter);
@@ -102,12 +102,26 @@ internal sealed partial class AgentService
         }
 
         var svid = AgentSvid.Create([.. response.SvidChain.Select(c => X509CertificateLoader.LoadCertificate(Convert.FromBase64String(c)))], key);
-        _state.SaveSvid(svid);
+        SaveOrDispose(svid);
 
         // The issuer client owns the SVIDs: it disposes the previous one once no call still presents it.
         _svid = svid;
         _issuer.UseSvid(svid);
         LogRenewed(_logger, svid.Id.ToString(), svid.NotAfter);
+    }
+
+    /// <summary>Persists a new SVID; one that cannot be saved is not used (the one in use stays) and its key is wiped.</summary>
+    private void SaveOrDispose(AgentSvid svid)
+    {
+        try
+        {
+            _state.SaveSvid(svid);
+        }
+        catch
+        {
+            svid.Dispose();
+            throw;
+        }
     }
 
     private void ForgetSvid()
