@@ -1,3 +1,4 @@
+using System.Text;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Issuer.Hosting;
@@ -5,7 +6,6 @@ using IdentityIssuer.Issuer.Jobs;
 using IdentityIssuer.Issuer.Ops.Metrics;
 using IdentityIssuer.Issuer.Registration;
 using IdentityIssuer.Tests.Common.Time;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
