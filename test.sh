@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of IdentityIssuer on a fresh Debian machine:
-#   1. installs what the tests need (PostgreSQL server binaries, openssl, nginx) when missing,
+#   1. installs what the tests need (PostgreSQL server binaries, openssl, nginx, promtool) when missing,
 #   2. starts a throwaway PostgreSQL cluster on a random loopback port (removed on exit),
 #   3. builds the solution (warnings are errors) and runs every test project,
 #   4. ends with "tests: N passed, N failed, N skipped".
@@ -27,6 +27,8 @@ find_pg_bin >/dev/null || missing+=(postgresql)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # The nginx file-sink tests run the Debian package's binary at this path (they never use its service).
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# promtool (from Debian's prometheus package) checks the issuer's /metrics as Prometheus would.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then

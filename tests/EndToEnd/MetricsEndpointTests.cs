@@ -36,6 +36,24 @@ public sealed class MetricsEndpointTests : IssuerTest, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_AskedForOpenMetricsAsPrometheusAsks_AreTheTextFormat_AndPassPromtool()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await ScrapeUntilAsync(http, Issuer.OpsPort, s => s.Any(m => m.Name == "identity_issuer_authority_expiry_seconds"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{Issuer.OpsPort}/metrics"));
+        request.Headers.TryAddWithoutValidation("Accept", "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Contains("identity_issuer_job_runs_total{job=\"expiry-scan\"}", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("http_server_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("dotnet_", text, StringComparison.Ordinal);
+        Record(await Promtool.CheckMetricsAsync(text)).ShouldSucceed();
+    }
+
+    [Fact]
     public async Task Metrics_Post_IsRefused()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };

@@ -8,6 +8,7 @@ using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Issuer.Jobs;
 using IdentityIssuer.Issuer.KeyManagement;
 using IdentityIssuer.Issuer.Ops;
+using IdentityIssuer.Issuer.Ops.Metrics;
 using Microsoft.Extensions.Configuration;
 
 namespace IdentityIssuer.Issuer.Hosting;
@@ -29,6 +30,7 @@ internal static class ConfigurationKeyChecker
         [DatastoreOptions.SectionName] = typeof(DatastoreOptions),
         [KeyManagerOptions.SectionName] = typeof(KeyManagerOptions),
         [JobsOptions.SectionName] = typeof(JobsOptions),
+        [TelemetryOptions.SectionName] = typeof(TelemetryOptions),
         ["Logging"] = null,
     };
 

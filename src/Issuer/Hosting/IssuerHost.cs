@@ -157,6 +157,7 @@ internal static class IssuerHost
         Check<OpsOptions>(services, failures);
         Check<AgentApiOptions>(services, failures);
         Check<JobsOptions>(services, failures);
+        Check<TelemetryOptions>(services, failures);
         if (failures.Count > 0)
         {
             throw new ConfigurationException("invalid configuration: " + string.Join("; ", failures));

@@ -20,7 +20,7 @@ internal static class JobsServiceCollectionExtensions
     {
         services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobsOptions>, JobsOptionsValidator>());
-        services.AddIssuerMetrics();
+        services.AddIssuerMetrics(configuration);
         var options = configuration.GetSection(JobsOptions.SectionName).Get<JobsOptions>() ?? new JobsOptions();
         var datastore = configuration.GetSection(DatastoreOptions.SectionName).Get<DatastoreOptions>() ?? new DatastoreOptions();
 

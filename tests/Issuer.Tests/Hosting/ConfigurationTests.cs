@@ -65,6 +65,25 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Start_WithBadTelemetrySettings_FailsNamingEachOne()
+    {
+        var failures = BuildFailure("--Telemetry:Otlp:Endpoint=collector:4318", "--Telemetry:Otlp:Protocol=udp", "--Telemetry:Otlp:ExportInterval=00:00:00.5");
+
+        Assert.Contains("Telemetry:Otlp:Endpoint must be an absolute http or https URL", failures, StringComparison.Ordinal);
+        Assert.Contains("'collector:4318'", failures, StringComparison.Ordinal);
+        Assert.Contains("Telemetry:Otlp:Protocol", failures, StringComparison.Ordinal);
+        Assert.Contains("Telemetry:Otlp:ExportInterval", failures, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_WithAMisspeltTelemetryKey_FailsNamingIt()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => IssuerHost.LoadConfiguration(null, ["--Telemetry:Otlp:Endpiont=http://collector:4318/v1/metrics"]));
+
+        Assert.Contains("Telemetry:Otlp:Endpiont", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Start_WithUnknownDatastoreProvider_FailsNamingTheKey()
     {
         var failures = BuildFailure("--Datastore:Provider=mysql");

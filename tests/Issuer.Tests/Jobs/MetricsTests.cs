@@ -38,9 +38,9 @@ public sealed class MetricsTests
         }, Ct);
 
         await issuer.Job<ExpiryScanJob>().RunOnceAsync(Ct);
-        var first = PrometheusText.Parse(issuer.ScrapeMetrics());
+        var first = PrometheusText.Parse(await issuer.ScrapeMetricsAsync());
         issuer.Clock.Advance(TimeSpan.FromSeconds(25));
-        var later = PrometheusText.Parse(issuer.ScrapeMetrics());
+        var later = PrometheusText.Parse(await issuer.ScrapeMetricsAsync());
 
         Assert.Equal(3600, PrometheusText.Value(first, "identity_issuer_authority_expiry_seconds", ("replica", "r2"), ("kind", "x509"), ("status", "active")));
         Assert.Equal(3575, PrometheusText.Value(later, "identity_issuer_authority_expiry_seconds", ("replica", "r2"), ("kind", "x509"), ("status", "active")));
@@ -75,7 +75,7 @@ public sealed class MetricsTests
         await store.SaveCrlAsync(new StoredCrl { AuthorityId = issuer.Ca.ActiveX509.Id, CrlNumber = 1, Der = [1], ThisUpdate = now, NextUpdate = now.AddMinutes(10) }, Ct);
 
         await issuer.Job<ExpiryScanJob>().RunOnceAsync(Ct);
-        var samples = PrometheusText.Parse(issuer.ScrapeMetrics());
+        var samples = PrometheusText.Parse(await issuer.ScrapeMetricsAsync());
 
         Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_svids_expiring", ("kind", "x509"), ("within", "1h")));
         Assert.Equal(2, PrometheusText.Value(samples, "identity_issuer_svids_expiring", ("kind", "x509"), ("within", "24h")));
@@ -94,7 +94,7 @@ public sealed class MetricsTests
         await issuer.Job<ExpiryScanJob>().RunOnceAsync(Ct);
 
         issuer.Clock.Advance(TimeSpan.FromSeconds(91));
-        var samples = PrometheusText.Parse(issuer.ScrapeMetrics());
+        var samples = PrometheusText.Parse(await issuer.ScrapeMetricsAsync());
 
         Assert.DoesNotContain(samples, s => s.Name is "identity_issuer_authority_expiry_seconds" or "identity_issuer_authorities" or "identity_issuer_agents");
         Assert.Single(samples, s => s.Name == "identity_issuer_expiry_scan_timestamp_seconds");
@@ -110,7 +110,7 @@ public sealed class MetricsTests
         issuer.Clock.Advance(TimeSpan.FromMinutes(1));
         metrics.JobFailed("prune");
 
-        var samples = PrometheusText.Parse(issuer.ScrapeMetrics());
+        var samples = PrometheusText.Parse(await issuer.ScrapeMetricsAsync());
 
         Assert.Equal(2, PrometheusText.Value(samples, "identity_issuer_job_runs_total", ("job", "prune")));
         Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_job_failures_total", ("job", "prune")));
@@ -128,7 +128,7 @@ public sealed class MetricsTests
         counter.Add(3, new KeyValuePair<string, object?>("value", "quote\" back\\ newline\n"));
         await issuer.Job<ExpiryScanJob>().RunOnceAsync(Ct);
 
-        var text = issuer.ScrapeMetrics();
+        var text = await issuer.ScrapeMetricsAsync();
         var samples = PrometheusText.Parse(text);
 
         Assert.Contains("# HELP identity_issuer_test_events_total Line one\\nback\\\\slash\n", text, StringComparison.Ordinal);
@@ -143,8 +143,8 @@ public sealed class MetricsTests
         await using var second = await StartAsync();
         first.Provider.GetRequiredService<IssuerMetrics>().JobSucceeded("prune");
 
-        Assert.Equal(1, PrometheusText.Value(PrometheusText.Parse(first.ScrapeMetrics()), "identity_issuer_job_runs_total", ("job", "prune")));
-        Assert.DoesNotContain(PrometheusText.Parse(second.ScrapeMetrics()), s => s.Name == "identity_issuer_job_runs_total");
+        Assert.Equal(1, PrometheusText.Value(PrometheusText.Parse(await first.ScrapeMetricsAsync()), "identity_issuer_job_runs_total", ("job", "prune")));
+        Assert.DoesNotContain(PrometheusText.Parse(await second.ScrapeMetricsAsync()), s => s.Name == "identity_issuer_job_runs_total");
     }
 
 }

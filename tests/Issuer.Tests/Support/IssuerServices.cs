@@ -1,12 +1,16 @@
+using System.Text;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Issuer.Hosting;
 using IdentityIssuer.Issuer.Jobs;
 using IdentityIssuer.Issuer.Ops.Metrics;
 using IdentityIssuer.Issuer.Registration;
-using Microsoft.Extensions.Time.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IdentityIssuer.Issuer.Tests.Support;
 
@@ -44,8 +48,19 @@ internal sealed class IssuerServices : IAsyncDisposable
 
     public TrustBundleService Bundles => Provider.GetRequiredService<TrustBundleService>();
 
-    /// <summary>The Prometheus text the ops listener would serve now.</summary>
-    public string ScrapeMetrics() => Provider.GetRequiredService<PrometheusExporter>().Scrape();
+    /// <summary>The Prometheus text the ops listener would serve now: a GET through the real <c>/metrics</c> endpoint.</summary>
+    public async Task<string> ScrapeMetricsAsync()
+    {
+        var pipeline = new ApplicationBuilder(Provider).UseMetricsEndpoint().Build();
+        var context = new DefaultHttpContext { RequestServices = Provider };
+        context.Request.Method = HttpMethods.Get;
+        context.Request.Path = MetricsServiceCollectionExtensions.Path;
+        using var body = new MemoryStream();
+        context.Response.Body = body;
+        await pipeline(context);
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+        return Encoding.UTF8.GetString(body.ToArray());
+    }
 
     /// <summary>A job built as the scheduler builds it, to run once by hand.</summary>
     public TJob Job<TJob>()
@@ -76,9 +91,12 @@ internal sealed class IssuerServices : IAsyncDisposable
         services.AddSingleton<TimeProvider>(clock);
         services.AddIssuerServices(configuration);
         services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.SectionName));
-        services.AddIssuerMetrics();
+        services.AddIssuerMetrics(configuration);
         configure?.Invoke(services);
         var provider = services.BuildServiceProvider();
+
+        // What the host does at start: checks the options and starts the metrics listeners before any job runs.
+        provider.GetRequiredService<IStartupValidator>().Validate();
         var started = new IssuerServices(provider, directory, clock, owns);
         await started.Store.MigrateAsync(CancellationToken.None);
         await started.Ca.InitializeAsync(CancellationToken.None);
