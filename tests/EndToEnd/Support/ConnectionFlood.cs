@@ -11,10 +11,13 @@ namespace IdentityIssuer.EndToEnd.Support;
 public sealed class ConnectionFlood : IDisposable
 {
     private readonly List<Socket> _sockets;
+    private readonly bool[] _closed;
+    private readonly byte[] _drain = new byte[4096];
 
     private ConnectionFlood(List<Socket> sockets, int retried)
     {
         _sockets = sockets;
+        _closed = new bool[sockets.Count];
         Retried = retried;
     }
 
@@ -76,11 +79,14 @@ public sealed class ConnectionFlood : IDisposable
     public int CountOpen()
     {
         var open = 0;
-        foreach (var socket in _sockets)
+        for (var i = 0; i < _sockets.Count; i++)
         {
-            // Readable with nothing to read is the end of stream; an error means the peer reset it.
-            var closed = socket.Poll(0, SelectMode.SelectError) || (socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0);
-            if (!closed)
+            if (!_closed[i] && HasClosed(_sockets[i]))
+            {
+                _closed[i] = true;
+            }
+
+            if (!_closed[i])
             {
                 open++;
             }
@@ -100,6 +106,39 @@ public sealed class ConnectionFlood : IDisposable
         }
 
         return open;
+    }
+
+    /// <summary>
+    /// Whether the server has closed <paramref name="socket"/>: drains what it sent (an HTTP/2 server
+    /// may send SETTINGS and GOAWAY before closing), then an end of stream or a reset means closed.
+    /// Never blocks: it reads only while the socket is readable.
+    /// </summary>
+    private bool HasClosed(Socket socket)
+    {
+        while (true)
+        {
+            if (socket.Poll(0, SelectMode.SelectError))
+            {
+                return true;
+            }
+
+            if (!socket.Poll(0, SelectMode.SelectRead))
+            {
+                return false;
+            }
+
+            try
+            {
+                if (socket.Receive(_drain, SocketFlags.None) == 0)
+                {
+                    return true;
+                }
+            }
+            catch (SocketException)
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>Closes every connection.</summary>
