@@ -46,8 +46,7 @@ internal static class WorkloadApiServiceCollectionExtensions
     /// <summary>
     /// Listens on the Workload API socket: h2c (HTTP/2 without TLS, prior knowledge) only, with
     /// connections bounded per caller uid and in total and the caller's peer credentials captured per
-    /// connection. Creates missing directories (0755) and
-    /// clears a stale socket file first.
+    /// connection. Creates missing directories (0755) and clears a stale socket file first.
     /// </summary>
     public static void ListenWorkloadApi(this KestrelServerOptions kestrel, WorkloadApiOptions options)
     {

@@ -8,8 +8,8 @@ namespace IdentityIssuer.Agent.WorkloadApi;
 
 /// <summary>
 /// The Workload API's Unix socket: its directory (created world-readable, 0755), clearing a stale
-/// socket file, the world-writable socket mode (0777), and the connection middleware that bounds connections per caller uid and in
-/// total and records the caller's peer credentials and start time.
+/// socket file, the world-writable socket mode (0777), and the connection middleware that bounds
+/// connections per caller uid and in total and records the caller's peer credentials and start time.
 /// </summary>
 internal static class WorkloadApiSocket
 {
