@@ -33,4 +33,20 @@ public sealed class WorkloadApiOptions
 
     /// <summary>Most calls (HTTP/2 streams) open at once from all callers; more get ResourceExhausted.</summary>
     public int MaxStreams { get; set; } = 4096;
+
+    /// <summary>
+    /// Most connections open at once from callers of one uid (as the kernel reports it for the socket's
+    /// peer); one more is closed as soon as it is accepted. A workload usually holds one connection.
+    /// </summary>
+    public int MaxConnectionsPerUid { get; set; } = 256;
+
+    /// <summary>Most connections open at once from all callers; one more is closed as soon as it is accepted.</summary>
+    public int MaxConnections { get; set; } = 4096;
+
+    /// <summary>
+    /// How long a connection with no call in progress stays open; then the agent closes it (gRPC clients
+    /// reconnect on their next call). A connection carrying a call, such as a watching FetchX509SVID
+    /// stream, is never idle.
+    /// </summary>
+    public TimeSpan IdleConnectionTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

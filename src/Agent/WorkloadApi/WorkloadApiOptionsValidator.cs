@@ -12,6 +12,12 @@ internal sealed class WorkloadApiOptionsValidator : IValidateOptions<WorkloadApi
     /// <summary>Selectors older than this could hide a changed pod or container for too long.</summary>
     internal static readonly TimeSpan MaxAttestationCacheTtl = TimeSpan.FromMinutes(1);
 
+    /// <summary>Kestrel checks timeouts once a second; a shorter idle timeout would mean nothing.</summary>
+    internal static readonly TimeSpan MinIdleConnectionTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Idle connections kept longer than this let a flood hold its places too long.</summary>
+    internal static readonly TimeSpan MaxIdleConnectionTimeout = TimeSpan.FromMinutes(10);
+
     public ValidateOptionsResult Validate(string? name, WorkloadApiOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -62,6 +68,21 @@ internal sealed class WorkloadApiOptionsValidator : IValidateOptions<WorkloadApi
         if (options.MaxStreams is < 1 or > 1_000_000)
         {
             errors.Add($"{WorkloadApiOptions.SectionName}:MaxStreams must be between 1 and 1000000");
+        }
+
+        if (options.MaxConnectionsPerUid is < 1 or > 1_000_000)
+        {
+            errors.Add($"{WorkloadApiOptions.SectionName}:MaxConnectionsPerUid must be between 1 and 1000000");
+        }
+
+        if (options.MaxConnections is < 1 or > 1_000_000)
+        {
+            errors.Add($"{WorkloadApiOptions.SectionName}:MaxConnections must be between 1 and 1000000");
+        }
+
+        if (options.IdleConnectionTimeout < MinIdleConnectionTimeout || options.IdleConnectionTimeout > MaxIdleConnectionTimeout)
+        {
+            errors.Add($"{WorkloadApiOptions.SectionName}:IdleConnectionTimeout must be between {MinIdleConnectionTimeout:c} and {MaxIdleConnectionTimeout:c}");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

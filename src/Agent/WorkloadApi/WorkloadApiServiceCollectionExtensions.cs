@@ -27,6 +27,7 @@ internal static class WorkloadApiServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WorkloadCallerAttestation>();
         services.TryAddSingleton<WorkloadStreamLimiter>();
+        services.TryAddSingleton<WorkloadConnectionLimiter>();
         services.TryAddSingleton<WorkloadApiServer>();
         services.AddRouting();
 
@@ -34,13 +35,18 @@ internal static class WorkloadApiServiceCollectionExtensions
         // leaves no window in which the socket exists with the umask's mode.
         services.AddOptions<SocketTransportOptions>().Configure<IOptions<WorkloadApiOptions>>((transport, workloadApi) =>
             UnixListenSocket.SetModeBeforeListen(transport, Path.GetFullPath(workloadApi.Value.SocketPath), WorkloadApiSocket.SocketMode));
+
+        // A connection with no call in progress (HTTP/2 with no open stream, or nothing sent yet) is
+        // closed after the idle timeout; an open stream keeps its connection.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<WorkloadApiOptions>>((kestrel, workloadApi) =>
+            kestrel.Limits.KeepAliveTimeout = workloadApi.Value.IdleConnectionTimeout);
         return new WorkloadApiBuilder(services);
     }
 
     /// <summary>
-    /// Listens on the Workload API socket: h2c (HTTP/2 without TLS, prior knowledge) only, with the
-    /// caller's peer credentials captured per connection. Creates missing directories (0755) and
-    /// clears a stale socket file first.
+    /// Listens on the Workload API socket: h2c (HTTP/2 without TLS, prior knowledge) only, with
+    /// connections bounded per caller uid and in total and the caller's peer credentials captured per
+    /// connection. Creates missing directories (0755) and clears a stale socket file first.
     /// </summary>
     public static void ListenWorkloadApi(this KestrelServerOptions kestrel, WorkloadApiOptions options)
     {
@@ -51,7 +57,7 @@ internal static class WorkloadApiServiceCollectionExtensions
         kestrel.ListenUnixSocket(path, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;
-            listen.Use(WorkloadApiSocket.CapturePeerCredentials);
+            listen.Use(next => WorkloadApiSocket.CapturePeerCredentials(next, listen.ApplicationServices.GetRequiredService<WorkloadConnectionLimiter>()));
         });
     }
 

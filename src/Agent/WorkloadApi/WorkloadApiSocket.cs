@@ -8,8 +8,8 @@ namespace IdentityIssuer.Agent.WorkloadApi;
 
 /// <summary>
 /// The Workload API's Unix socket: its directory (created world-readable, 0755), clearing a stale
-/// socket file, the world-writable socket mode (0777), and the connection middleware that records the
-/// caller's peer credentials and start time.
+/// socket file, the world-writable socket mode (0777), and the connection middleware that bounds
+/// connections per caller uid and in total and records the caller's peer credentials and start time.
 /// </summary>
 internal static class WorkloadApiSocket
 {
@@ -39,23 +39,42 @@ internal static class WorkloadApiSocket
     }
 
     /// <summary>
-    /// Kestrel connection middleware: reads SO_PEERCRED from the accepted socket and the peer
-    /// process's start time, and attaches both; every later attestation on the connection must find
-    /// the pid with that start time. A connection whose credentials or start time cannot be read (the
-    /// process already exited) is closed at once (fail closed).
+    /// Kestrel connection middleware: reads SO_PEERCRED from the accepted socket, takes a place for the
+    /// caller's uid from <paramref name="limiter"/> (a connection over a bound is closed at once, before
+    /// any HTTP/2 state exists for it), then reads the peer process's start time and attaches both;
+    /// every later attestation on the connection must find the pid with that start time. A connection
+    /// whose credentials or start time cannot be read (the process already exited) is closed at once
+    /// (fail closed).
     /// </summary>
-    public static ConnectionDelegate CapturePeerCredentials(ConnectionDelegate next) => async connection =>
+    public static ConnectionDelegate CapturePeerCredentials(ConnectionDelegate next, WorkloadConnectionLimiter limiter) => async connection =>
     {
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        PeerCredentials credentials;
+        try
+        {
+            credentials = socket is not null
+                ? PeerCredentials.FromSocket(socket)
+                : throw new InvalidOperationException("the connection exposes no socket");
+        }
+        catch (Exception e) when (e is SocketException or InvalidOperationException or PlatformNotSupportedException)
+        {
+            connection.Abort(new ConnectionAbortedException("peer credentials unavailable", e));
+            return;
+        }
+
+        using var place = limiter.TryEnter(credentials.UserId);
+        if (place is null)
+        {
+            connection.Abort(new ConnectionAbortedException("Workload API connection bound reached"));
+            return;
+        }
+
         WorkloadProcess process;
         try
         {
-            var credentials = socket is not null
-                ? PeerCredentials.FromSocket(socket)
-                : throw new InvalidOperationException("the connection exposes no socket");
             process = await Probe.CaptureAsync(credentials.ProcessId, credentials.UserId, credentials.GroupId, connection.ConnectionClosed);
         }
-        catch (Exception e) when (e is SocketException or InvalidOperationException or PlatformNotSupportedException or WorkloadAttestationException or OperationCanceledException)
+        catch (Exception e) when (e is InvalidOperationException or WorkloadAttestationException or OperationCanceledException)
         {
             connection.Abort(new ConnectionAbortedException("peer credentials unavailable", e));
             return;
