@@ -7,7 +7,8 @@
 // usage: node client.js <socket-path> <method> [options] [args]
 //   FetchX509SVID | FetchX509Bundles | FetchJWTBundles   server streams; --count N ends after N messages
 //   FetchJWTSVID <audience> [spiffe-id]   (--audience A, repeatable, sends several audiences instead;
-//                                          --audience-bytes N sends one audience of N bytes)
+//                                          --audience-bytes N sends one audience of N bytes,
+//                                          starting with --audience-prefix P if given)
 //   ValidateJWTSVID <audience> <token>
 //   any other name is called as a unary method on SpiffeWorkloadAPI (to see UNIMPLEMENTED)
 // options: --no-header (leave out workload.spiffe.io), --count N, --deadline-ms N (the call's deadline)
@@ -20,6 +21,7 @@ let sendHeader = true;
 let count = 0;
 let deadlineMs = 0;
 let audienceBytes = 0;
+let audiencePrefix = '';
 const audiences = [];
 const positional = [];
 for (let i = 0; i < args.length; i++) {
@@ -33,6 +35,8 @@ for (let i = 0; i < args.length; i++) {
     audiences.push(args[++i]);
   } else if (args[i] === '--audience-bytes') {
     audienceBytes = parseInt(args[++i], 10);
+  } else if (args[i] === '--audience-prefix') {
+    audiencePrefix = args[++i];
   } else {
     positional.push(args[i]);
   }
@@ -126,7 +130,7 @@ switch (method) {
     break;
   case 'FetchJWTSVID':
     if (audienceBytes > 0) {
-      audiences.push('a'.repeat(audienceBytes));
+      audiences.push(audiencePrefix + 'a'.repeat(Math.max(0, audienceBytes - audiencePrefix.length)));
     }
     unary(method, {
       audience: audiences.length > 0 ? audiences : rest[0] ? [rest[0]] : [],
