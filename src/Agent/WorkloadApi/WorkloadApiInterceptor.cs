@@ -77,7 +77,13 @@ internal sealed partial class WorkloadApiInterceptor : Interceptor
             using var abortOnStop = isWorkloadApi
                 ? default
                 : stopping.Register(static http => ((HttpContext)http!).Abort(), context.GetHttpContext());
-            return await call();
+            var result = await call();
+            if (context.CancellationToken.IsCancellationRequested)
+            {
+                Log.CallerGone(_logger, method, caller.ProcessId, caller.UserId);
+            }
+
+            return result;
         }
         catch (RpcException e)
         {

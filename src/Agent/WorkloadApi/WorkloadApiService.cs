@@ -122,7 +122,18 @@ internal sealed partial class WorkloadApiService : SpiffeWorkloadAPI.SpiffeWorkl
                     string.Join(",", matches.Select(m => m.SpiffeId.ToString())));
             }
 
-            await _cache.WaitForChangeAsync(snapshot.Version, cancellationToken);
+            // A caller that leaves once it has what it needs is the usual end of a stream: end
+            // without an exception (thrown through the call's frames and Grpc.AspNetCore, one costs
+            // CPU that the next caller's call is waiting for).
+            var changed = _cache.WaitForChangeAsync(snapshot.Version, cancellationToken);
+            await changed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                _lifetime.ApplicationStopping.ThrowIfCancellationRequested(); // the interceptor answers Unavailable
+                return;
+            }
+
+            await changed; // a fault, if any
             snapshot = CurrentSnapshot();
         }
     }
