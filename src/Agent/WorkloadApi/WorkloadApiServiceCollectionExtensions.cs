@@ -1,3 +1,6 @@
+using Grpc.AspNetCore.Server;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using IdentityIssuer.Shared;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -9,9 +12,9 @@ namespace IdentityIssuer.Agent.WorkloadApi;
 /// <summary>
 /// Wiring of the Workload API into the agent host:
 /// <code>
-/// services.AddWorkloadApi(configuration);                        // options, server, socket mode
+/// services.AddWorkloadApi(configuration);                        // options, gRPC services, socket mode
 /// builder.WebHost.ConfigureKestrel(k => k.ListenWorkloadApi(options)); // the Unix socket, HTTP/2 only
-/// app.MapWorkloadApi();                                          // POST /SpiffeWorkloadAPI/{method}
+/// app.MapWorkloadApi();                                          // SpiffeWorkloadAPI, grpc.health.v1, reflection
 /// </code>
 /// The agent registers <see cref="Cache.IIdentityCache"/> and <see cref="Cache.IWorkloadAttestation"/>.
 /// </summary>
@@ -28,8 +31,21 @@ internal static class WorkloadApiServiceCollectionExtensions
         services.TryAddSingleton<WorkloadCallerAttestation>();
         services.TryAddSingleton<WorkloadStreamLimiter>();
         services.TryAddSingleton<WorkloadConnectionLimiter>();
-        services.TryAddSingleton<WorkloadApiServer>();
-        services.AddRouting();
+        services.TryAddSingleton<WorkloadApiService>();
+        services.TryAddSingleton<WorkloadApiInterceptor>();
+        services.TryAddSingleton(_ =>
+        {
+            // SERVING while the agent runs: whether it has identities yet is each call's own answer
+            // (Unavailable before the first sync).
+            var health = new HealthServiceImpl();
+            health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
+            health.SetStatus(WorkloadApiService.ServiceName, HealthCheckResponse.Types.ServingStatus.Serving);
+            return health;
+        });
+        services.AddGrpc(grpc => grpc.Interceptors.Add<WorkloadApiInterceptor>());
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<WorkloadApiOptions>>((grpc, workloadApi) =>
+            grpc.MaxReceiveMessageSize = workloadApi.Value.MaxRequestMessageBytes);
+        services.AddGrpcReflection();
 
         // Kestrel binds the socket; opening it to every local user right after bind (before listen)
         // leaves no window in which the socket exists with the umask's mode.
@@ -61,13 +77,25 @@ internal static class WorkloadApiServiceCollectionExtensions
         });
     }
 
-    /// <summary>Maps the gRPC paths. Requests that did not arrive on the Workload API socket get 404.</summary>
+    /// <summary>
+    /// Maps SpiffeWorkloadAPI, <c>grpc.health.v1.Health</c> and server reflection (<c>grpc.reflection.v1</c>
+    /// and <c>v1alpha</c>). Calls that did not arrive on the Workload API socket get Unimplemented.
+    /// </summary>
     public static IEndpointConventionBuilder MapWorkloadApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var group = endpoints.MapGroup(string.Empty);
-        group.MapPost("/{service}/{method}", (HttpContext context, string service, string method) =>
-            context.RequestServices.GetRequiredService<WorkloadApiServer>().HandleAsync(context, service, method));
-        return group;
+        var workloadApi = endpoints.MapGrpcService<WorkloadApiService>();
+        workloadApi.Add(endpoint =>
+        {
+            var inner = endpoint.RequestDelegate ?? throw new InvalidOperationException("the gRPC endpoint has no request delegate");
+            endpoint.RequestDelegate = context =>
+            {
+                context.Response.OnStarting(WorkloadApiMessageLimit.NameTheLimit, context);
+                return inner(context);
+            };
+        });
+        endpoints.MapGrpcService<HealthServiceImpl>();
+        endpoints.MapGrpcReflectionService();
+        return workloadApi;
     }
 }

@@ -9,7 +9,7 @@ namespace IdentityIssuer.Agent.WorkloadApi;
 /// <summary>
 /// Builds Workload API responses from an <see cref="IdentitySnapshot"/>: which identities a caller
 /// gets, hint de-duplication, and the X.509 and JWT bundle maps. Map entries are added in ordinal key
-/// order so equal snapshots serialize to equal bytes (which is how repeats are suppressed).
+/// order, so equal snapshots build equal messages (which is how a stream skips repeats) and equal bytes.
 /// </summary>
 internal static class WorkloadResponses
 {
@@ -42,7 +42,7 @@ internal static class WorkloadResponses
     }
 
     /// <summary>The X509SVIDResponse: every matching SVID with the own trust domain's bundle, foreign bundles apart.</summary>
-    /// <exception cref="GrpcStatusException">Unavailable when the snapshot lacks the own trust domain's bundle.</exception>
+    /// <exception cref="Grpc.Core.RpcException">Unavailable when the snapshot lacks the own trust domain's bundle.</exception>
     public static X509SVIDResponse X509Svids(IdentitySnapshot snapshot, IReadOnlyList<WorkloadX509Svid> matches)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -50,7 +50,7 @@ internal static class WorkloadResponses
         var ownId = snapshot.TrustDomain.IdString;
         if (!snapshot.X509Bundles.TryGetValue(ownId, out var own) || own.Length == 0)
         {
-            throw new GrpcStatusException(GrpcStatusCode.Unavailable, "the trust bundle is not available yet");
+            throw WorkloadApiService.Fail(Grpc.Core.StatusCode.Unavailable, "the trust bundle is not available yet");
         }
 
         var bundle = ByteString.CopyFrom(own);
@@ -112,7 +112,7 @@ internal static class WorkloadResponses
     {
         if (!bundles.ContainsKey(snapshot.TrustDomain.IdString))
         {
-            throw new GrpcStatusException(GrpcStatusCode.Unavailable, "the trust bundle is not available yet");
+            throw WorkloadApiService.Fail(Grpc.Core.StatusCode.Unavailable, "the trust bundle is not available yet");
         }
     }
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using IdentityIssuer.Spiffe.WorkloadApi;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace IdentityIssuer.Agent.WorkloadApi;
@@ -19,7 +19,7 @@ internal sealed class WorkloadStreamLimiter
     public WorkloadStreamLimiter(IOptions<WorkloadApiOptions> options) => _options = options;
 
     /// <summary>Takes a place for a stream of <paramref name="uid"/>; dispose the lease when the stream ends.</summary>
-    /// <exception cref="GrpcStatusException">ResourceExhausted: a bound is reached; the message names it.</exception>
+    /// <exception cref="RpcException">ResourceExhausted: a bound is reached; the message names it.</exception>
     public Lease Enter(int uid)
     {
         var options = _options.Value;
@@ -28,15 +28,15 @@ internal sealed class WorkloadStreamLimiter
             var open = _perUid.GetValueOrDefault(uid);
             if (open >= options.MaxStreamsPerUid)
             {
-                throw new GrpcStatusException(
-                    GrpcStatusCode.ResourceExhausted,
+                throw WorkloadApiService.Fail(
+                    StatusCode.ResourceExhausted,
                     string.Create(CultureInfo.InvariantCulture, $"too many Workload API streams for uid {uid}: at most {options.MaxStreamsPerUid} at a time ({WorkloadApiOptions.SectionName}:{nameof(WorkloadApiOptions.MaxStreamsPerUid)})"));
             }
 
             if (_total >= options.MaxStreams)
             {
-                throw new GrpcStatusException(
-                    GrpcStatusCode.ResourceExhausted,
+                throw WorkloadApiService.Fail(
+                    StatusCode.ResourceExhausted,
                     string.Create(CultureInfo.InvariantCulture, $"too many Workload API streams: at most {options.MaxStreams} at a time on this agent ({WorkloadApiOptions.SectionName}:{nameof(WorkloadApiOptions.MaxStreams)})"));
             }
 

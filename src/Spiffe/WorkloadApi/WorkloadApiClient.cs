@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
 using IdentityIssuer.Spiffe.Jwt;
 using IdentityIssuer.Spiffe.WorkloadApi.Proto;
 using IdentityIssuer.Spiffe.X509;
@@ -10,14 +12,17 @@ using IdentityIssuer.Spiffe.X509;
 namespace IdentityIssuer.Spiffe.WorkloadApi;
 
 /// <summary>
-/// A client of the SPIFFE Workload API over gRPC (HTTP/2 without TLS) on a Unix socket or a TCP
-/// address. Every call carries the <c>workload.spiffe.io: true</c> header. Failures are
-/// <see cref="WorkloadApiException"/>s carrying the gRPC status. Safe for concurrent use.
+/// A client of the SPIFFE Workload API over gRPC (Grpc.Net.Client, HTTP/2 without TLS) on a Unix
+/// socket or a TCP address. Every call carries the <c>workload.spiffe.io: true</c> header. Failures
+/// are <see cref="WorkloadApiException"/>s carrying the gRPC status. Safe for concurrent use.
 /// </summary>
 public sealed class WorkloadApiClient : IDisposable
 {
-    private const string ServicePath = "/SpiffeWorkloadAPI/";
-    private readonly HttpClient _http;
+    /// <summary>Largest response message accepted (a response carries every SVID of the caller and all bundles).</summary>
+    private const int MaxResponseMessageBytes = 64 * 1024 * 1024;
+    private static readonly Metadata SecurityHeader = new() { { "workload.spiffe.io", "true" } };
+    private readonly GrpcChannel _channel;
+    private readonly SpiffeWorkloadAPI.SpiffeWorkloadAPIClient _client;
 
     /// <summary>Connects to <paramref name="address"/> (<c>unix:///path</c> or <c>tcp://IP:port</c>), else to <c>SPIFFE_ENDPOINT_SOCKET</c>.</summary>
     /// <exception cref="FormatException">The address is not a valid Workload API endpoint address.</exception>
@@ -52,7 +57,16 @@ public sealed class WorkloadApiClient : IDisposable
                 }
             },
         };
-        _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+
+        // The authority is not used to connect (ConnectCallback does); it is the :authority of the calls.
+        _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = MaxResponseMessageBytes,
+            ThrowOperationCanceledOnCancellation = true,
+        });
+        _client = new SpiffeWorkloadAPI.SpiffeWorkloadAPIClient(_channel);
     }
 
     /// <summary>Where the client connects.</summary>
@@ -72,7 +86,7 @@ public sealed class WorkloadApiClient : IDisposable
     /// <summary>The caller's X509-SVIDs and bundles now and after every change, until cancelled or the stream fails.</summary>
     public async IAsyncEnumerable<X509Context> WatchX509ContextAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var response in Stream("FetchX509SVID", new X509SVIDRequest(), X509SVIDResponse.Parser, cancellationToken))
+        await foreach (var response in Stream(_client.FetchX509SVID(new X509SVIDRequest(), SecurityHeader, cancellationToken: cancellationToken), cancellationToken))
         {
             yield return WorkloadApiResponses.ToX509Context(response);
         }
@@ -92,7 +106,7 @@ public sealed class WorkloadApiClient : IDisposable
     /// <summary>The X.509 bundles now and after every change.</summary>
     public async IAsyncEnumerable<X509BundleSet> WatchX509BundlesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var response in Stream("FetchX509Bundles", new X509BundlesRequest(), X509BundlesResponse.Parser, cancellationToken))
+        await foreach (var response in Stream(_client.FetchX509Bundles(new X509BundlesRequest(), SecurityHeader, cancellationToken: cancellationToken), cancellationToken))
         {
             yield return WorkloadApiResponses.ToX509Bundles(response);
         }
@@ -112,7 +126,7 @@ public sealed class WorkloadApiClient : IDisposable
     /// <summary>The JWT bundles now and after every change.</summary>
     public async IAsyncEnumerable<JwtBundleSet> WatchJwtBundlesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var response in Stream("FetchJWTBundles", new JWTBundlesRequest(), JWTBundlesResponse.Parser, cancellationToken))
+        await foreach (var response in Stream(_client.FetchJWTBundles(new JWTBundlesRequest(), SecurityHeader, cancellationToken: cancellationToken), cancellationToken))
         {
             yield return WorkloadApiResponses.ToJwtBundles(response);
         }
@@ -135,7 +149,7 @@ public sealed class WorkloadApiClient : IDisposable
         ArgumentNullException.ThrowIfNull(audience);
         var request = new JWTSVIDRequest { SpiffeId = spiffeId?.ToString() ?? string.Empty };
         request.Audience.AddRange(audience);
-        var response = await Unary("FetchJWTSVID", request, JWTSVIDResponse.Parser, cancellationToken);
+        var response = await Unary(_client.FetchJWTSVIDAsync(request, SecurityHeader, cancellationToken: cancellationToken), cancellationToken);
         return WorkloadApiResponses.ToJwtSvids(response);
     }
 
@@ -144,7 +158,7 @@ public sealed class WorkloadApiClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(token);
         ArgumentNullException.ThrowIfNull(audience);
-        var response = await Unary("ValidateJWTSVID", new ValidateJWTSVIDRequest { Svid = token, Audience = audience }, ValidateJWTSVIDResponse.Parser, cancellationToken);
+        var response = await Unary(_client.ValidateJWTSVIDAsync(new ValidateJWTSVIDRequest { Svid = token, Audience = audience }, SecurityHeader, cancellationToken: cancellationToken), cancellationToken);
         if (!SpiffeId.TryParse(response.SpiffeId, out var id, out var error))
         {
             throw new WorkloadApiException(GrpcStatusCode.Internal, $"the Workload API returned an invalid SPIFFE ID: {error}");
@@ -155,25 +169,79 @@ public sealed class WorkloadApiClient : IDisposable
         return new ValidatedJwtSvid(id, claims.RootElement.Clone());
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _channel.Dispose();
 
-    private IAsyncEnumerable<T> Stream<T>(string method, IMessage request, MessageParser<T> parser, CancellationToken cancellationToken)
-        where T : IMessage<T> =>
-        GrpcUnixCall.CallAsync(_http, ServicePath + method, request, parser, cancellationToken);
-
-    private async Task<T> Unary<T>(string method, IMessage request, MessageParser<T> parser, CancellationToken cancellationToken)
-        where T : IMessage<T>
+    private static async IAsyncEnumerable<T> Stream<T>(AsyncServerStreamingCall<T> call, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        T? result = default;
-        var count = 0;
-        await foreach (var response in Stream(method, request, parser, cancellationToken))
+        using (call)
         {
-            result = response;
-            count++;
-        }
+            while (true)
+            {
+                T message;
+                try
+                {
+                    if (!await call.ResponseStream.MoveNext(cancellationToken))
+                    {
+                        yield break;
+                    }
 
-        return count == 1 ? result! : throw new WorkloadApiException(GrpcStatusCode.Internal, $"{method} returned {count} messages; expected one");
+                    message = call.ResponseStream.Current;
+                }
+                catch (RpcException e)
+                {
+                    throw ToException(e);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw FailedCall(call.GetStatus, call.GetTrailers);
+                }
+
+                yield return message;
+            }
+        }
     }
+
+    private static async Task<T> Unary<T>(AsyncUnaryCall<T> call, CancellationToken cancellationToken)
+    {
+        using (call)
+        {
+            try
+            {
+                return await call;
+            }
+            catch (RpcException e)
+            {
+                throw ToException(e);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw FailedCall(call.GetStatus, call.GetTrailers);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A call that Grpc.Net.Client ended with an OperationCanceledException although the caller did not
+    /// cancel (it does so when the connection cannot be made, with ThrowOperationCanceledOnCancellation):
+    /// its status says why.
+    /// </summary>
+    private static WorkloadApiException FailedCall(Func<Status> status, Func<Metadata> trailers)
+    {
+        try
+        {
+            return ToException(new RpcException(status(), trailers()));
+        }
+        catch (InvalidOperationException e)
+        {
+            return new WorkloadApiException(GrpcStatusCode.Unavailable, "the Workload API call ended without a status", e);
+        }
+    }
+
+    /// <summary>The call's status as a <see cref="WorkloadApiException"/>; a failed connection keeps the reason it failed.</summary>
+    private static WorkloadApiException ToException(RpcException e) =>
+        e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException unreachable
+            ? new WorkloadApiException(GrpcStatusCode.Unavailable, $"cannot reach the Workload API: {unreachable.Message}", unreachable)
+            : new WorkloadApiException((GrpcStatusCode)(int)e.StatusCode, e.Status.Detail, e);
 
     private static WorkloadApiException EndedWithoutMessage(string method) =>
         new(GrpcStatusCode.Internal, $"{method} ended without sending anything");

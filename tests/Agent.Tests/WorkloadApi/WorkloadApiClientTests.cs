@@ -120,6 +120,18 @@ public sealed class WorkloadApiClientTests : WorkloadApiTest
         Assert.Equal(GrpcStatusCode.Unavailable, e.StatusCode);
     }
 
+    [Fact]
+    public async Task Client_WhenNothingListens_UnaryCallThrowsUnavailableNamingTheSocket()
+    {
+        var socket = Path.Combine(Server.Root, "nothing.sock");
+        using var client = new WorkloadApiClient("unix://" + socket);
+
+        var e = await Assert.ThrowsAsync<WorkloadApiException>(() => client.FetchJwtSvidAsync("aud"));
+
+        Assert.Equal(GrpcStatusCode.Unavailable, e.StatusCode);
+        Assert.StartsWith("cannot reach the Workload API: cannot connect to " + socket, e.StatusMessage, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("unix:///run/agent.sock", "/run/agent.sock")]
     [InlineData("unix:/run/agent.sock", "/run/agent.sock")]

@@ -30,6 +30,73 @@ public sealed class WorkloadApiGrpcJsTests : WorkloadApiTest
         Assert.Equal("INVALID_ARGUMENT", jwt.GetProperty("name").GetString());
     }
 
+    [Theory]
+    [InlineData("FetchX509SVID")]
+    [InlineData("FetchX509Bundles")]
+    [InlineData("FetchJWTSVID", "aud")]
+    [InlineData("FetchJWTBundles")]
+    [InlineData("ValidateJWTSVID", "aud", "a.b.c")]
+    public async Task EveryWorkloadApiMethod_WithoutSecurityHeader_IsInvalidArgument(string method, params string[] args)
+    {
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+
+        var status = Status(await RunNodeAsync(Server.SocketPath, method, ["--no-header", .. args]));
+
+        Assert.Equal("INVALID_ARGUMENT", status.GetProperty("name").GetString());
+        Assert.Equal("security header missing from request", status.GetProperty("details").GetString());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("SpiffeWorkloadAPI")]
+    public async Task HealthCheck_WithoutSecurityHeader_IsServing(string service)
+    {
+        var health = await RunNodeAsync(Server.SocketPath, "HealthCheck", ["--no-header", service]);
+
+        Assert.Equal("SERVING", Message(health[0]).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task HealthCheck_ForAnUnknownService_IsNotFound()
+    {
+        var status = Status(await RunNodeAsync(Server.SocketPath, "HealthCheck", ["no.such.Service"]));
+
+        Assert.Equal("NOT_FOUND", status.GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("v1")]
+    [InlineData("v1alpha")]
+    public async Task Reflection_ListServices_NamesSpiffeWorkloadApiAndHealth(string version)
+    {
+        var listed = await RunNodeAsync(Server.SocketPath, "ListServices", ["--no-header", version]);
+
+        var services = Message(listed[0]).GetProperty("services").EnumerateArray().Select(s => s.GetString()).ToArray();
+        Assert.Contains("SpiffeWorkloadAPI", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
+
+    [Fact]
+    public async Task Reflection_DescribeSpiffeWorkloadApi_ReturnsTheWorkloadProto()
+    {
+        var described = await RunNodeAsync(Server.SocketPath, "DescribeSymbol", ["SpiffeWorkloadAPI"]);
+
+        var files = Message(described[0]).GetProperty("files").EnumerateArray().Select(f => f.GetString()!).ToArray();
+        Assert.Contains(files, f => f.EndsWith("workload.proto", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StatusMessage_WithPercentAndNonAsciiText_ArrivesIntact()
+    {
+        Server.Cache.Publish(Td.MintSvid("e1", "/web", [UidSelector]));
+        var token = Message((await RunNodeAsync(Server.SocketPath, "FetchJWTSVID", ["tool-api"]))[0]).GetProperty("svids")[0].GetProperty("svid").GetString()!;
+
+        var status = Status(await RunNodeAsync(Server.SocketPath, "ValidateJWTSVID", ["100% sure: ünïcode", token]));
+
+        Assert.Equal("INVALID_ARGUMENT", status.GetProperty("name").GetString());
+        Assert.EndsWith("does not include any expected audience [100% sure: ünïcode]", status.GetProperty("details").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task FetchX509Svid_WhenNoEntryMatches_IsPermissionDeniedNoIdentityIssued()
     {

@@ -10,6 +10,9 @@
 //                                          --audience-bytes N sends one audience of N bytes,
 //                                          starting with --audience-prefix P if given)
 //   ValidateJWTSVID <audience> <token>
+//   HealthCheck [service]                 grpc.health.v1.Health/Check (health.proto beside this file)
+//   ListServices [v1|v1alpha]             server reflection list_services (reflection.proto beside this file)
+//   DescribeSymbol <symbol> [v1|v1alpha]  server reflection file_containing_symbol: prints the files' names
 //   any other name is called as a unary method on SpiffeWorkloadAPI (to see UNIMPLEMENTED)
 // options: --no-header (leave out workload.spiffe.io), --count N, --deadline-ms N (the call's deadline)
 const path = require('path');
@@ -53,6 +56,11 @@ const definition = protoLoader.loadSync(protoPath, {
 });
 const proto = grpc.loadPackageDefinition(definition);
 const client = new proto.SpiffeWorkloadAPI('unix://' + socketPath, grpc.credentials.createInsecure());
+function loadPackage(file) {
+  return grpc.loadPackageDefinition(protoLoader.loadSync(path.resolve(__dirname, file), {
+    keepCase: true, longs: String, enums: String, bytes: String, defaults: true, oneofs: true,
+  }));
+}
 const metadata = new grpc.Metadata();
 if (sendHeader) {
   metadata.set('workload.spiffe.io', 'true');
@@ -108,6 +116,39 @@ function structToJson(s) {
   return out;
 }
 
+function healthCheck(service) {
+  const health = new (loadPackage('health.proto').grpc.health.v1.Health)('unix://' + socketPath, grpc.credentials.createInsecure());
+  health.Check({ service }, metadata, callOptions(), (err, body) => {
+    if (err) {
+      finish(err.code, err.details);
+    } else {
+      print({ type: 'message', method: 'HealthCheck', body });
+      finish(0, '');
+    }
+    health.close();
+  });
+}
+
+// One server reflection request on a bidirectional stream. v1alpha is called with the v1 messages:
+// both versions have the same messages on the wire.
+function reflect(version, request, onResponse) {
+  const service = loadPackage('reflection.proto').grpc.reflection.v1.ServerReflection.service.ServerReflectionInfo;
+  const call = client.makeBidiStreamRequest(
+    '/grpc.reflection.' + version + '.ServerReflection/ServerReflectionInfo',
+    service.requestSerialize, service.responseDeserialize, metadata, callOptions());
+  call.on('data', (body) => {
+    if (body.error_response) {
+      finish(body.error_response.error_code, body.error_response.error_message);
+    } else {
+      print({ type: 'message', method: 'ServerReflectionInfo', body: onResponse(body) });
+      finish(0, '');
+    }
+    call.end();
+  });
+  call.on('error', (err) => finish(err.code, err.details));
+  call.write(request);
+}
+
 function unary(name, request) {
   client[name](request, metadata, callOptions(), (err, body) => {
     if (err) {
@@ -140,6 +181,21 @@ switch (method) {
   case 'ValidateJWTSVID':
     unary(method, { audience: rest[0] || '', svid: rest[1] || '' });
     break;
+  case 'HealthCheck':
+    healthCheck(rest[0] || '');
+    break;
+  case 'ListServices':
+    reflect(rest[0] || 'v1', { list_services: '' },
+      (body) => ({ services: body.list_services_response.service.map((s) => s.name) }));
+    break;
+  case 'DescribeSymbol': {
+    const descriptor = require('protobufjs/ext/descriptor');
+    reflect(rest[1] || 'v1', { file_containing_symbol: rest[0] || '' }, (body) => ({
+      files: body.file_descriptor_response.file_descriptor_proto.map(
+        (b) => descriptor.FileDescriptorProto.decode(Buffer.from(b, 'base64')).name),
+    }));
+    break;
+  }
   default: {
     // Not in the service definition: a raw unary call on the same service path.
     const serialize = () => Buffer.alloc(0);

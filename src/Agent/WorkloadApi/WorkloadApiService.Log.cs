@@ -1,10 +1,8 @@
-using IdentityIssuer.Spiffe.WorkloadApi;
-
 namespace IdentityIssuer.Agent.WorkloadApi;
 
-internal sealed partial class WorkloadApiServer
+internal sealed partial class WorkloadApiService
 {
-    /// <summary>Workload API log events (ids 400–449). Callers are named by pid and uid; keys and tokens never appear.</summary>
+    /// <summary>Workload API log events (ids 400–449; 403–406 are <see cref="WorkloadApiInterceptor"/>'s). Callers are named by pid and uid; keys and tokens never appear.</summary>
     private static partial class Log
     {
         [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "{Method} sent snapshot {Version} to pid {Pid} uid {Uid}: {SpiffeIds}")]
@@ -15,18 +13,6 @@ internal sealed partial class WorkloadApiServer
 
         [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Workload attestation of pid {Pid} uid {Uid} failed: {Reason}")]
         public static partial void AttestationFailed(ILogger logger, int pid, int uid, string reason);
-
-        [LoggerMessage(EventId = 403, Level = LogLevel.Debug, Message = "{Method} from pid {Pid} uid {Uid} ended with {Code}: {Reason}")]
-        public static partial void CallFailed(ILogger logger, string method, int pid, int uid, GrpcStatusCode code, string reason);
-
-        [LoggerMessage(EventId = 404, Level = LogLevel.Debug, Message = "{Method}: pid {Pid} uid {Uid} went away")]
-        public static partial void CallerGone(ILogger logger, string method, int pid, int uid);
-
-        [LoggerMessage(EventId = 405, Level = LogLevel.Debug, Message = "{Method} from pid {Pid} uid {Uid} ended: the agent is shutting down")]
-        public static partial void CallEndedByShutdown(ILogger logger, string method, int pid, int uid);
-
-        [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "{Method} from pid {Pid} uid {Uid} failed unexpectedly")]
-        public static partial void CallCrashed(ILogger logger, Exception exception, string method, int pid, int uid);
 
         [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "JWT-SVID {SpiffeId} for audience {Audience} handed to pid {Pid} uid {Uid}, expires {ExpiresAt:O}")]
         public static partial void JwtSvidIssued(ILogger logger, int pid, int uid, string spiffeId, string audience, DateTimeOffset expiresAt);

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using IdentityIssuer.Agent.Cache;
 using IdentityIssuer.Spiffe;
 using IdentityIssuer.Spiffe.Bundles;
@@ -9,7 +10,7 @@ using IdentityIssuer.Spiffe.WorkloadApi.Proto;
 
 namespace IdentityIssuer.Agent.WorkloadApi;
 
-internal sealed partial class WorkloadApiServer
+internal sealed partial class WorkloadApiService
 {
     /// <summary>Most audiences one FetchJWTSVID request may name.</summary>
     public const int MaxAudiences = 32;
@@ -25,12 +26,11 @@ internal sealed partial class WorkloadApiServer
     private readonly Lock _jwtBundlesLock = new();
     private (long Version, JwtBundleSet Bundles)? _jwtBundles;
 
-    private async Task FetchJwtSvidAsync(HttpContext context, WorkloadCallerFeature feature, CancellationToken cancellationToken)
+    public override async Task<JWTSVIDResponse> FetchJWTSVID(JWTSVIDRequest request, ServerCallContext context)
     {
-        var request = await ReadRequestAsync(context, JWTSVIDRequest.Parser, cancellationToken);
         if (request.Audience.Count == 0 || request.Audience.Any(string.IsNullOrEmpty))
         {
-            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "audience must be specified");
+            throw Fail(StatusCode.InvalidArgument, "audience must be specified");
         }
 
         CheckAudienceBounds(request.Audience);
@@ -39,11 +39,13 @@ internal sealed partial class WorkloadApiServer
         {
             if (!SpiffeId.TryParse(request.SpiffeId, out requested, out var error))
             {
-                throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, $"invalid requested SPIFFE ID: {error}");
+                throw Fail(StatusCode.InvalidArgument, $"invalid requested SPIFFE ID: {error}");
             }
         }
 
-        var caller = await AttestAsync(feature, cancellationToken);
+        using var linked = Linked(context);
+        var cancellationToken = linked.Token;
+        var caller = await AttestAsync(context, cancellationToken);
         var identities = WorkloadResponses.Match(CurrentSnapshot(), caller.Selectors);
         if (requested is not null)
         {
@@ -53,7 +55,7 @@ internal sealed partial class WorkloadApiServer
         if (identities.Count == 0)
         {
             Log.NoIdentity(_logger, "FetchJWTSVID", caller.Process.ProcessId, caller.Process.UserId);
-            throw new GrpcStatusException(GrpcStatusCode.PermissionDenied, NoIdentityMessage);
+            throw Fail(StatusCode.PermissionDenied, NoIdentityMessage);
         }
 
         var audience = request.Audience.ToArray();
@@ -67,42 +69,42 @@ internal sealed partial class WorkloadApiServer
             }
             catch (IdentityCacheNotReadyException e)
             {
-                throw new GrpcStatusException(GrpcStatusCode.Unavailable, $"could not fetch JWT-SVID: {e.Message}");
+                throw Fail(StatusCode.Unavailable, $"could not fetch JWT-SVID: {e.Message}");
             }
             catch (JwtSvidRateLimitException e)
             {
-                throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, e.Message);
+                throw Fail(StatusCode.ResourceExhausted, e.Message);
             }
 
             response.Svids.Add(new JWTSVID { SpiffeId = svid.SpiffeId, Svid = svid.Token, Hint = identity.Hint });
             Log.JwtSvidIssued(_logger, caller.Process.ProcessId, caller.Process.UserId, svid.SpiffeId, AudienceForLog(audience), svid.ExpiresAt);
         }
 
-        await GrpcFraming.WriteMessageAsync(context.Response.BodyWriter, response, cancellationToken);
+        return response;
     }
 
-    private async Task FetchJwtBundlesAsync(HttpContext context, WorkloadCallerFeature feature, CancellationToken cancellationToken)
+    public override async Task FetchJWTBundles(JWTBundlesRequest request, IServerStreamWriter<JWTBundlesResponse> responseStream, ServerCallContext context)
     {
-        await ReadRequestAsync(context, JWTBundlesRequest.Parser, cancellationToken);
-        var caller = await AttestAsync(feature, cancellationToken);
-        await StreamAsync(context, caller, "FetchJWTBundles", (snapshot, _) => WorkloadResponses.JwtBundles(snapshot), cancellationToken);
+        using var linked = Linked(context);
+        var caller = await AttestAsync(context, linked.Token);
+        await StreamAsync(responseStream, caller, "FetchJWTBundles", (snapshot, _) => WorkloadResponses.JwtBundles(snapshot), linked.Token);
     }
 
-    private async Task ValidateJwtSvidAsync(HttpContext context, WorkloadCallerFeature feature, CancellationToken cancellationToken)
+    public override async Task<ValidateJWTSVIDResponse> ValidateJWTSVID(ValidateJWTSVIDRequest request, ServerCallContext context)
     {
-        var request = await ReadRequestAsync(context, ValidateJWTSVIDRequest.Parser, cancellationToken);
         if (request.Audience.Length == 0)
         {
-            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "audience must be specified");
+            throw Fail(StatusCode.InvalidArgument, "audience must be specified");
         }
 
         CheckAudienceBounds([request.Audience]);
         if (request.Svid.Length == 0)
         {
-            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "svid must be specified");
+            throw Fail(StatusCode.InvalidArgument, "svid must be specified");
         }
 
-        var caller = await AttestAsync(feature, cancellationToken);
+        using var linked = Linked(context);
+        var caller = await AttestAsync(context, linked.Token);
         var snapshot = CurrentSnapshot();
         RequireIdentities(snapshot, caller, "ValidateJWTSVID");
         var result = JwtSvidValidator.Validate(request.Svid, [request.Audience], JwtBundlesOf(snapshot), _time.GetUtcNow());
@@ -111,16 +113,15 @@ internal sealed partial class WorkloadApiServer
             // The reason can quote the token's own claims (its audiences), which the caller chose: cut it short.
             var reason = result.Error.Length <= MaxReasonLength ? result.Error : string.Concat(result.Error.AsSpan(0, MaxReasonLength), "…");
             Log.JwtSvidRejected(_logger, caller.Process.ProcessId, caller.Process.UserId, reason);
-            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, reason);
+            throw Fail(StatusCode.InvalidArgument, reason);
         }
 
         Log.JwtSvidValidated(_logger, caller.Process.ProcessId, caller.Process.UserId, result.Id!.ToString(), AudienceForLog([request.Audience]));
-        var response = new ValidateJWTSVIDResponse
+        return new ValidateJWTSVIDResponse
         {
             SpiffeId = result.Id.ToString(),
             Claims = JsonParser.Default.Parse<Struct>(result.Claims.GetRawText()),
         };
-        await GrpcFraming.WriteMessageAsync(context.Response.BodyWriter, response, cancellationToken);
     }
 
     /// <summary>Refuses more than <see cref="MaxAudiences"/> audiences or one longer than <see cref="MaxAudienceLength"/>.</summary>
@@ -128,14 +129,14 @@ internal sealed partial class WorkloadApiServer
     {
         if (audience.Count > MaxAudiences)
         {
-            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, $"{audience.Count} audiences requested; at most {MaxAudiences} are allowed");
+            throw Fail(StatusCode.InvalidArgument, $"{audience.Count} audiences requested; at most {MaxAudiences} are allowed");
         }
 
         for (var i = 0; i < audience.Count; i++)
         {
             if (audience[i].Length > MaxAudienceLength)
             {
-                throw new GrpcStatusException(GrpcStatusCode.InvalidArgument,
+                throw Fail(StatusCode.InvalidArgument,
                     $"audience {i + 1} is {audience[i].Length} characters long; at most {MaxAudienceLength} are allowed");
             }
         }
