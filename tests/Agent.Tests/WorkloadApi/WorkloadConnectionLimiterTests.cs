@@ -1,15 +1,15 @@
 using IdentityIssuer.Agent.Tests.Support;
 using IdentityIssuer.Agent.WorkloadApi;
-using IdentityIssuer.Tests.Common.Time;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IdentityIssuer.Agent.Tests.WorkloadApi;
 
 /// <summary>The bounds on Workload API connections per caller uid and in total, and how refusals are logged.</summary>
 public sealed class WorkloadConnectionLimiterTests : IDisposable
 {
-    private readonly FakeClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly CapturedLogs _logs = new();
     private readonly ILoggerFactory _loggers;
 
