@@ -85,7 +85,12 @@ internal static class GatewayHost
         services.AddWorkloadAuthorization(settings.Gateway.PolicyFile, settings.Gateway.PolicyReloadInterval);
         services.TryAddSingleton<ApprovalStore>();
         services.TryAddSingleton<AuditLog>();
+        services.AddHttpForwarder();
         services.TryAddSingleton<UpstreamForwarder>();
+        if (settings.Upstream.HealthCheck.Path.Length > 0)
+        {
+            services.AddHostedService<UpstreamHealthMonitor>();
+        }
         services.TryAddSingleton<GatewayHandler>();
 
         // The admin socket is 0600 from bind on: its mode is set before Kestrel listens on it.
