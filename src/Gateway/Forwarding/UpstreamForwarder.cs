@@ -131,13 +131,18 @@ internal sealed class UpstreamForwarder : IDisposable
             throw new TimeoutException($"no whole answer from {destination.Prefix} within {_options.Timeout} (Upstream:Timeout)", failure);
         }
 
-        throw result switch
+        if (result == ForwarderError.RequestTimedOut)
         {
-            ForwarderError.RequestTimedOut => new TimeoutException($"no answer from {destination.Prefix} within {_options.IdleTimeout} (Upstream:IdleTimeout)", failure),
-            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled =>
-                new TimeoutException($"{destination.Prefix} sent nothing for {_options.IdleTimeout} (Upstream:IdleTimeout)", failure),
-            _ => new HttpRequestException($"{destination.Prefix}: {result}: {failure?.Message}", failure),
-        };
+            throw new TimeoutException($"no answer from {destination.Prefix} within {_options.IdleTimeout} (Upstream:IdleTimeout)", failure);
+        }
+
+        // Neither the caller nor Upstream:Timeout cancelled it: YARP's activity timeout did.
+        if (IsCancellation(failure))
+        {
+            throw new TimeoutException($"{destination.Prefix} sent nothing for {_options.IdleTimeout} (Upstream:IdleTimeout)", failure);
+        }
+
+        throw new HttpRequestException($"{destination.Prefix}: {result}: {failure?.Message}", failure);
     }
 
     /// <summary>Probes every address once (<c>Upstream:HealthCheck</c>) and returns those whose health changed.</summary>
@@ -145,6 +150,19 @@ internal sealed class UpstreamForwarder : IDisposable
         Destinations.ProbeAsync(_invoker, _options.HealthCheck, _time, cancellationToken);
 
     public void Dispose() => _invoker.Dispose();
+
+    private static bool IsCancellation(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is OperationCanceledException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static SocketsHttpHandler CreateHandler(UpstreamOptions options, IWorkloadIdentitySource identities, TimeProvider time)
     {
