@@ -93,14 +93,18 @@ internal sealed class UpstreamForwarder : IDisposable
         // The raw target, not a Uri built from the decoded path: System.Uri would decode and drop dot
         // segments again, and the upstream would get another path than the one authorized.
         var target = new Uri(destination.Prefix + pathAndQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
-        using var answerTimeout = new CancellationTokenSource(_options.Timeout, _time);
-        using var caller = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.RequestAborted);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(caller.Token, answerTimeout.Token);
+        // YARP links the token with RequestAborted itself.
+        using var answerTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        answerTimeout.CancelAfter(_options.Timeout);
 
         // YARP aborts the caller's connection itself after a failure mid-answer; the caller left first
         // only when no failure had been recorded yet.
         var callerLeft = false;
-        using var registration = caller.Token.Register(() => callerLeft = context.Features.Get<IForwarderErrorFeature>() is null);
+        void Left() => callerLeft |= context.Features.Get<IForwarderErrorFeature>() is null;
+        using var aborted = context.RequestAborted.Register(Left);
+        using var cancelled = cancellationToken.Register(Left);
+        var timedOut = false;
+        using var timer = answerTimeout.Token.Register(() => timedOut = !cancellationToken.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested);
         var transformer = new GatewayHttpTransformer(target, callerId, rewrite, _options.ForwardAuthorization, answerTimeout);
         var received = context.Request.Body;
         ForwarderError result;
@@ -108,7 +112,7 @@ internal sealed class UpstreamForwarder : IDisposable
         {
             // What was read (and digested for an approval) is exactly what YARP streams on.
             context.Request.Body = body ?? received;
-            result = await _forwarder.SendAsync(context, destination.Prefix, _invoker, _config, transformer, stop.Token);
+            result = await _forwarder.SendAsync(context, destination.Prefix, _invoker, _config, transformer, answerTimeout.Token);
         }
         finally
         {
@@ -123,10 +127,10 @@ internal sealed class UpstreamForwarder : IDisposable
         var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
         if (callerLeft)
         {
-            throw new OperationCanceledException("the caller went away", failure, caller.Token);
+            throw new OperationCanceledException("the caller went away", failure, context.RequestAborted.IsCancellationRequested ? context.RequestAborted : cancellationToken);
         }
 
-        if (answerTimeout.IsCancellationRequested)
+        if (timedOut)
         {
             throw new TimeoutException($"no whole answer from {destination.Prefix} within {_options.Timeout} (Upstream:Timeout)", failure);
         }

@@ -70,7 +70,8 @@ internal static class GatewayHost
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
-        builder.Services.AddServiceConsoleLogging(configuration);
+        // YARP logs every forwarded request at Information; the audit line already records each one.
+        builder.Services.AddServiceConsoleLogging(configuration, "Yarp");
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
