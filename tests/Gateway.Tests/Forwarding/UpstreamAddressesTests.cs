@@ -106,6 +106,38 @@ public sealed class UpstreamAddressesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HealthMonitor_Running_MarksTheDownAddress_AndRequestsFailOver()
+    {
+        var down = FreePort.Next();
+        var up = await StartUpstreamAsync(HttpProtocols.Http1);
+        var options = new UpstreamOptions
+        {
+            Addresses = [$"http://127.0.0.1:{down}", $"http://127.0.0.1:{up}"],
+            HealthCheck = new UpstreamHealthCheckOptions { Path = "/healthz", Interval = TimeSpan.FromMilliseconds(200) },
+        };
+        using var forwarder = Forwarder(options);
+        using var monitor = new UpstreamHealthMonitor(forwarder, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<UpstreamHealthMonitor>.Instance);
+        await monitor.StartAsync(CancellationToken.None);
+        try
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (forwarder.Destinations.All[0].IsHealthy)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the monitor never marked the down address");
+                await Task.Delay(50);
+            }
+        }
+        finally
+        {
+            await monitor.StopAsync(CancellationToken.None);
+        }
+
+        var context = Request("/search");
+        Assert.Equal(200, await forwarder.ForwardAsync(context, Caller, null, null, CancellationToken.None));
+        Assert.Equal(up, Answer(context).GetProperty("port").GetInt32());
+    }
+
+    [Fact]
     public async Task Forward_NoAddressHealthy_ThrowsNamingTheHealthCheck()
     {
         using var forwarder = Forwarder(new UpstreamOptions
