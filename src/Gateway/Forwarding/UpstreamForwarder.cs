@@ -50,8 +50,6 @@ internal sealed class UpstreamForwarder : IDisposable
         Destinations = new UpstreamDestinations(options.EffectiveAddresses());
     }
 
-    public TimeSpan Timeout => _options.Timeout;
-
     /// <summary>The upstream addresses and what the last health probe found.</summary>
     public UpstreamDestinations Destinations { get; }
 
@@ -93,6 +91,7 @@ internal sealed class UpstreamForwarder : IDisposable
         // The raw target, not a Uri built from the decoded path: System.Uri would decode and drop dot
         // segments again, and the upstream would get another path than the one authorized.
         var target = new Uri(destination.Prefix + pathAndQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+
         // YARP links the token with RequestAborted itself.
         using var answerTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         answerTimeout.CancelAfter(_options.Timeout);
