@@ -35,12 +35,13 @@ internal sealed class UpstreamForwarder : IDisposable
     private readonly UpstreamOptions _options;
     private readonly TimeProvider _time;
 
-    public UpstreamForwarder(UpstreamOptions options, IWorkloadIdentitySource identities, TimeProvider time, IHttpForwarder? forwarder = null)
+    /// <param name="freshness">How stale a CRL may be when the upstream's SVID is checked (<c>Gateway:CrlGrace</c>, <c>Gateway:CrlClockSkew</c>); the defaults when null.</param>
+    public UpstreamForwarder(UpstreamOptions options, IWorkloadIdentitySource identities, TimeProvider time, IHttpForwarder? forwarder = null, CrlFreshnessOptions? freshness = null)
     {
         _options = options;
         _time = time;
         _forwarder = forwarder ?? Standalone.Value;
-        _invoker = new HttpMessageInvoker(CreateHandler(options, identities, time));
+        _invoker = new HttpMessageInvoker(CreateHandler(options, identities, time, freshness ?? new CrlFreshnessOptions()));
         _config = new ForwarderRequestConfig
         {
             ActivityTimeout = options.IdleTimeout,
@@ -167,7 +168,7 @@ internal sealed class UpstreamForwarder : IDisposable
         return false;
     }
 
-    private static SocketsHttpHandler CreateHandler(UpstreamOptions options, IWorkloadIdentitySource identities, TimeProvider time)
+    private static SocketsHttpHandler CreateHandler(UpstreamOptions options, IWorkloadIdentitySource identities, TimeProvider time, CrlFreshnessOptions freshness)
     {
         var expected = options.SpiffeId.Length > 0 ? SpiffeId.Parse(options.SpiffeId) : null;
         return new SocketsHttpHandler
@@ -195,7 +196,7 @@ internal sealed class UpstreamForwarder : IDisposable
                     }
 
                     var intermediates = chain?.ChainPolicy.ExtraStore.Where(c => !c.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span)).ToArray() ?? [];
-                    var result = CallerValidator.Validate(leaf, intermediates, identities.Current, time.GetUtcNow());
+                    var result = CallerValidator.Validate(leaf, intermediates, identities.Current, time.GetUtcNow(), freshness);
                     return result.IsValid && (expected is null || result.Id!.Equals(expected));
                 },
             },
