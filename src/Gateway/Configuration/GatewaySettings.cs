@@ -51,8 +51,27 @@ internal sealed class GatewayOptions
 /// <summary>The <c>Upstream</c> section: where allowed requests go.</summary>
 internal sealed class UpstreamOptions
 {
-    /// <summary>The tool API's base address, <c>http://…</c> or <c>https://…</c>.</summary>
+    /// <summary>The tool API's base address, <c>http://…</c> or <c>https://…</c>; or use <see cref="Addresses"/>.</summary>
     public string Address { get; set; } = string.Empty;
+
+    /// <summary>Several base addresses of the same tool API: requests go to the first healthy one, in this order.</summary>
+    public List<string> Addresses { get; set; } = [];
+
+    /// <summary><see cref="Addresses"/>, or <see cref="Address"/> alone.</summary>
+    public IReadOnlyList<string> EffectiveAddresses() => Addresses.Count > 0 ? Addresses : [Address];
+
+    /// <summary>The HTTP version asked of the upstream: <c>1.1</c> or <c>2</c>.</summary>
+    public string HttpVersion { get; set; } = "1.1";
+
+    /// <summary>
+    /// Whether <see cref="HttpVersion"/> may be lowered or raised: with the default, an https upstream
+    /// that offers HTTP/2 in ALPN gets HTTP/2; <c>RequestVersionExact</c> with <c>2</c> insists on HTTP/2
+    /// (prior knowledge over http://).
+    /// </summary>
+    public System.Net.Http.HttpVersionPolicy HttpVersionPolicy { get; set; } = System.Net.Http.HttpVersionPolicy.RequestVersionOrHigher;
+
+    /// <summary>Active health checks of every address; off while <see cref="UpstreamHealthCheckOptions.Path"/> is empty.</summary>
+    public UpstreamHealthCheckOptions HealthCheck { get; set; } = new();
 
     /// <summary>Present the gateway's SVID as client certificate to an https upstream.</summary>
     public bool PresentSvid { get; set; }
@@ -60,13 +79,33 @@ internal sealed class UpstreamOptions
     /// <summary>For an https upstream: the SPIFFE ID its SVID must carry; empty: any SVID of a known trust domain.</summary>
     public string SpiffeId { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The longest a whole answer may take, from sending the request to its last byte. For an event
+    /// stream (<c>text/event-stream</c>, passed through unchanged) it ends when the answer's headers
+    /// arrive; from then on only <see cref="IdleTimeout"/> limits the stream.
+    /// </summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>The longest the request or answer may go without a byte moving either way; then the exchange is cut.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
     /// <summary>
     /// Pass the caller's <c>Authorization</c> header on to the upstream. Off by default: MCP's
     /// authorization rules forbid token passthrough, and the upstream learns who called from the gateway.
     /// </summary>
     public bool ForwardAuthorization { get; set; }
+}
+
+/// <summary>The <c>Upstream:HealthCheck</c> section: a periodic GET of one path on every upstream address.</summary>
+internal sealed class UpstreamHealthCheckOptions
+{
+    /// <summary>The path probed on each address (e.g. <c>/healthz</c>); a 2xx answer is healthy. Empty: no probes.</summary>
+    public string Path { get; set; } = string.Empty;
+
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long one probe may take before its address counts as unhealthy.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>One entry of <c>Routes</c>: a REST request template and the tool call it stands for.</summary>

@@ -50,13 +50,33 @@ internal static class GatewaySettingsValidator
         }
 
         var u = settings.Upstream;
-        if (!Uri.TryCreate(u.Address, UriKind.Absolute, out var upstream) || upstream.Scheme is not ("http" or "https") || upstream.Query.Length > 0)
+        if (u.Address.Length > 0 && u.Addresses.Count > 0)
         {
-            errors.Add($"Upstream:Address: {(u.Address.Length == 0 ? "required" : $"'{u.Address}' is not an http:// or https:// address without a query")}");
+            errors.Add("Upstream:Address and Upstream:Addresses: set one of them, not both");
         }
-        else if (upstream.Scheme == "http" && (u.PresentSvid || u.SpiffeId.Length > 0))
+
+        var addresses = u.Addresses.Count > 0
+            ? u.Addresses.Select((a, i) => (Key: $"Upstream:Addresses:{i}", Value: a)).ToList()
+            : [("Upstream:Address", u.Address)];
+        var schemes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, address) in addresses)
         {
-            errors.Add("Upstream:PresentSvid and Upstream:SpiffeId need an https:// Upstream:Address");
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var upstream) || upstream.Scheme is not ("http" or "https") || upstream.Query.Length > 0)
+            {
+                errors.Add($"{key}: {(address.Length == 0 ? "required" : $"'{address}' is not an http:// or https:// address without a query")}");
+                continue;
+            }
+
+            schemes.Add(upstream.Scheme);
+            if (upstream.Scheme == "http" && (u.PresentSvid || u.SpiffeId.Length > 0))
+            {
+                errors.Add($"Upstream:PresentSvid and Upstream:SpiffeId need an https:// {key}");
+            }
+        }
+
+        if (schemes.Count > 1)
+        {
+            errors.Add("Upstream:Addresses: all addresses must use the same scheme (all http:// or all https://)");
         }
 
         if (u.SpiffeId.Length > 0 && !SpiffeId.TryParse(u.SpiffeId, out _, out var upstreamIdError))
@@ -64,6 +84,24 @@ internal static class GatewaySettingsValidator
             errors.Add($"Upstream:SpiffeId: {upstreamIdError}");
         }
 
+        if (u.HttpVersion is not ("1.1" or "2"))
+        {
+            errors.Add($"Upstream:HttpVersion: '{u.HttpVersion}' is not 1.1 or 2");
+        }
+
+        if (!Enum.IsDefined(u.HttpVersionPolicy))
+        {
+            errors.Add("Upstream:HttpVersionPolicy: not RequestVersionOrLower, RequestVersionOrHigher or RequestVersionExact");
+        }
+
+        Positive(errors, "Upstream:IdleTimeout", u.IdleTimeout);
+        if (u.HealthCheck.Path.Length > 0 && !u.HealthCheck.Path.StartsWith('/'))
+        {
+            errors.Add($"Upstream:HealthCheck:Path: '{u.HealthCheck.Path}' must start with /");
+        }
+
+        Positive(errors, "Upstream:HealthCheck:Interval", u.HealthCheck.Interval);
+        Positive(errors, "Upstream:HealthCheck:Timeout", u.HealthCheck.Timeout);
         Positive(errors, "Upstream:Timeout", u.Timeout);
         if (settings.Mcp.Path.Length > 0 && !settings.Mcp.Path.StartsWith('/'))
         {

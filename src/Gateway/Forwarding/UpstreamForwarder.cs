@@ -7,56 +7,179 @@ using IdentityIssuer.Gateway.Identity;
 using IdentityIssuer.Gateway.Mapping;
 using IdentityIssuer.Spiffe;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace IdentityIssuer.Gateway.Forwarding;
 
 /// <summary>
-/// Forwards an allowed request to the upstream as it came (method, the raw request target that
-/// <see cref="RequestTarget"/> checked, headers, streamed body) except: hop-by-hop headers are
-/// dropped; any inbound <see cref="CallerHeader"/>, <c>X-Forwarded-For/Proto/Host</c>,
-/// <c>Forwarded</c> or <c>Proxy</c> (in any case, with <c>_</c> or <c>-</c>) is removed, and the gateway
-/// sets the validated ID and the <c>X-Forwarded-For/Proto/Host</c> it saw; the caller's
-/// <c>Authorization</c> is dropped unless <c>Upstream:ForwardAuthorization</c> (no token passthrough).
-/// With an https upstream the upstream must present an SVID of a known trust domain (and
-/// <c>Upstream:SpiffeId</c> when set); with <c>Upstream:PresentSvid</c> the gateway presents its own
-/// current SVID.
+/// Forwards an allowed request with YARP's <see cref="IHttpForwarder"/> to the first healthy upstream
+/// address, with the header rules of <see cref="GatewayHttpTransformer"/> and the raw request target
+/// that <see cref="RequestTarget"/> checked. With an https upstream the upstream must present an SVID
+/// of a known trust domain (and <c>Upstream:SpiffeId</c> when set); with <c>Upstream:PresentSvid</c>
+/// the gateway presents its own current SVID. <c>Upstream:Timeout</c> bounds a whole answer (an event
+/// stream only until its headers), <c>Upstream:IdleTimeout</c> every pause.
 /// </summary>
 internal sealed class UpstreamForwarder : IDisposable
 {
     /// <summary>The header that tells the upstream who called.</summary>
     public const string CallerHeader = "X-Workload-Spiffe-Id";
 
-    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>For callers without a container (tests): YARP's forwarder from its own small service provider.</summary>
+    private static readonly Lazy<IHttpForwarder> Standalone = new(() =>
+        new ServiceCollection().AddLogging().AddHttpForwarder().BuildServiceProvider().GetRequiredService<IHttpForwarder>());
+
+    private readonly IHttpForwarder _forwarder;
+    private readonly HttpMessageInvoker _invoker;
+    private readonly ForwarderRequestConfig _config;
+    private readonly UpstreamOptions _options;
+    private readonly TimeProvider _time;
+
+    /// <param name="freshness">How stale a CRL may be when the upstream's SVID is checked (<c>Gateway:CrlGrace</c>, <c>Gateway:CrlClockSkew</c>); the defaults when null.</param>
+    public UpstreamForwarder(UpstreamOptions options, IWorkloadIdentitySource identities, TimeProvider time, IHttpForwarder? forwarder = null, CrlFreshnessOptions? freshness = null)
     {
-        "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host", CallerHeader,
-    };
+        _options = options;
+        _time = time;
+        _forwarder = forwarder ?? Standalone.Value;
+        _invoker = new HttpMessageInvoker(CreateHandler(options, identities, time, freshness ?? new CrlFreshnessOptions()));
+        _config = new ForwarderRequestConfig
+        {
+            ActivityTimeout = options.IdleTimeout,
+            Version = options.HttpVersion == "2" ? HttpVersion.Version20 : HttpVersion.Version11,
+            VersionPolicy = options.HttpVersionPolicy,
+        };
+        Destinations = new UpstreamDestinations(options.EffectiveAddresses());
+    }
+
+    /// <summary>The upstream addresses and what the last health probe found.</summary>
+    public UpstreamDestinations Destinations { get; }
 
     /// <summary>
-    /// Inbound headers that never reach the upstream in any spelling (case, <c>_</c> for <c>-</c>): what
-    /// the gateway sets itself (who called, from where, how) and <c>Proxy</c>, which CGI-style servers
-    /// turn into <c>HTTP_PROXY</c> (httpoxy).
+    /// Null, or why the request is refused: a header that CGI-style servers (WSGI, PHP, Rack, nginx)
+    /// read as <see cref="CallerHeader"/> because they map <c>_</c> to <c>-</c>.
     /// </summary>
-    private static readonly HashSet<string> SetByTheGateway = new(StringComparer.OrdinalIgnoreCase)
+    public static string? RefusedHeader(IHeaderDictionary headers)
     {
-        CallerHeader, "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded", "Proxy",
-    };
+        foreach (var name in headers.Keys)
+        {
+            if (name.Contains('_', StringComparison.Ordinal) && GatewayHttpTransformer.Normalized(name).Equals(CallerHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"header '{name}' is refused: servers that read '_' as '-' take it for {CallerHeader}";
+            }
+        }
 
-    private readonly HttpMessageInvoker _invoker;
-    private readonly string _upstream;
-    private readonly bool _forwardAuthorization;
+        return null;
+    }
 
-    public UpstreamForwarder(UpstreamOptions options, IWorkloadIdentitySource identities, TimeProvider time)
+    /// <summary>
+    /// Sends the request upstream and streams the answer back. <paramref name="body"/>, when given, is
+    /// sent instead of the request body (it was read whole to authorize the call). With
+    /// <paramref name="rewrite"/> the answer is read whole, rewritten and sent with its new length.
+    /// Returns the upstream status.
+    /// </summary>
+    /// <exception cref="HttpRequestException">The upstream could not be reached or failed mid-answer.</exception>
+    /// <exception cref="TimeoutException"><c>Upstream:Timeout</c> or <c>Upstream:IdleTimeout</c> passed.</exception>
+    /// <exception cref="OperationCanceledException">The caller went away.</exception>
+    public async Task<int> ForwardAsync(HttpContext context, string callerId, Stream? body, Func<string, string, string>? rewrite, CancellationToken cancellationToken)
     {
-        _upstream = new Uri(options.Address).GetLeftPart(UriPartial.Path).TrimEnd('/');
-        _forwardAuthorization = options.ForwardAuthorization;
+        if (!RequestTarget.TryRead(context, out var pathAndQuery, out var error))
+        {
+            throw new InvalidOperationException("the request target must be checked before it is forwarded: " + error);
+        }
+
+        var destination = Destinations.Pick() ?? throw new HttpRequestException("no upstream address is healthy (Upstream:HealthCheck)");
+
+        // The raw target, not a Uri built from the decoded path: System.Uri would decode and drop dot
+        // segments again, and the upstream would get another path than the one authorized.
+        var target = new Uri(destination.Prefix + pathAndQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+
+        // YARP links the token with RequestAborted itself.
+        using var answerTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        answerTimeout.CancelAfter(_options.Timeout);
+
+        // YARP aborts the caller's connection itself after a failure mid-answer; the caller left first
+        // only when no failure had been recorded yet.
+        var callerLeft = false;
+        void Left() => callerLeft |= context.Features.Get<IForwarderErrorFeature>() is null;
+        using var aborted = context.RequestAborted.Register(Left);
+        using var cancelled = cancellationToken.Register(Left);
+        var timedOut = false;
+        using var timer = answerTimeout.Token.Register(() => timedOut = !cancellationToken.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested);
+        var transformer = new GatewayHttpTransformer(target, callerId, rewrite, _options.ForwardAuthorization, answerTimeout);
+        var received = context.Request.Body;
+        ForwarderError result;
+        try
+        {
+            // What was read (and digested for an approval) is exactly what YARP streams on.
+            context.Request.Body = body ?? received;
+            result = await _forwarder.SendAsync(context, destination.Prefix, _invoker, _config, transformer, answerTimeout.Token);
+        }
+        finally
+        {
+            context.Request.Body = received;
+        }
+
+        if (result == ForwarderError.None)
+        {
+            return context.Response.StatusCode;
+        }
+
+        var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (callerLeft)
+        {
+            throw new OperationCanceledException("the caller went away", failure, context.RequestAborted.IsCancellationRequested ? context.RequestAborted : cancellationToken);
+        }
+
+        if (timedOut)
+        {
+            throw new TimeoutException($"no whole answer from {destination.Prefix} within {_options.Timeout} (Upstream:Timeout)", failure);
+        }
+
+        if (result == ForwarderError.RequestTimedOut)
+        {
+            throw new TimeoutException($"no answer from {destination.Prefix} within {_options.IdleTimeout} (Upstream:IdleTimeout)", failure);
+        }
+
+        // Neither the caller nor Upstream:Timeout cancelled it: YARP's activity timeout did.
+        if (IsCancellation(failure))
+        {
+            throw new TimeoutException($"{destination.Prefix} sent nothing for {_options.IdleTimeout} (Upstream:IdleTimeout)", failure);
+        }
+
+        throw new HttpRequestException($"{destination.Prefix}: {result}: {failure?.Message}", failure);
+    }
+
+    /// <summary>Probes every address once (<c>Upstream:HealthCheck</c>) and returns those whose health changed.</summary>
+    public Task<IReadOnlyList<UpstreamDestination>> ProbeAsync(CancellationToken cancellationToken) =>
+        Destinations.ProbeAsync(_invoker, _options.HealthCheck, _time, cancellationToken);
+
+    public void Dispose() => _invoker.Dispose();
+
+    private static bool IsCancellation(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is OperationCanceledException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static SocketsHttpHandler CreateHandler(UpstreamOptions options, IWorkloadIdentitySource identities, TimeProvider time, CrlFreshnessOptions freshness)
+    {
         var expected = options.SpiffeId.Length > 0 ? SpiffeId.Parse(options.SpiffeId) : null;
-        var handler = new SocketsHttpHandler
+        return new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             UseProxy = false,
+            EnableMultipleHttp2Connections = true,
+            ActivityHeadersPropagator = null,
+
             // New connections pick up a rotated SVID (ours and the upstream's).
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectTimeout = TimeSpan.FromSeconds(10),
@@ -73,128 +196,10 @@ internal sealed class UpstreamForwarder : IDisposable
                     }
 
                     var intermediates = chain?.ChainPolicy.ExtraStore.Where(c => !c.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span)).ToArray() ?? [];
-                    var result = CallerValidator.Validate(leaf, intermediates, identities.Current, time.GetUtcNow());
+                    var result = CallerValidator.Validate(leaf, intermediates, identities.Current, time.GetUtcNow(), freshness);
                     return result.IsValid && (expected is null || result.Id!.Equals(expected));
                 },
             },
         };
-        _invoker = new HttpMessageInvoker(handler);
-        Timeout = options.Timeout;
-    }
-
-    public TimeSpan Timeout { get; }
-
-    /// <summary>
-    /// Null, or why the request is refused: a header that CGI-style servers (WSGI, PHP, Rack, nginx)
-    /// read as <see cref="CallerHeader"/> because they map <c>_</c> to <c>-</c>.
-    /// </summary>
-    public static string? RefusedHeader(IHeaderDictionary headers)
-    {
-        foreach (var name in headers.Keys)
-        {
-            if (name.Contains('_', StringComparison.Ordinal) && IsCallerHeader(name))
-            {
-                return $"header '{name}' is refused: servers that read '_' as '-' take it for {CallerHeader}";
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// Sends the request upstream and copies the answer back. With <paramref name="rewrite"/> the body
-    /// is read whole, rewritten and sent with its new length. Returns the upstream status.
-    /// </summary>
-    /// <exception cref="HttpRequestException">The upstream could not be reached.</exception>
-    public async Task<int> ForwardAsync(HttpContext context, string callerId, Stream? body, Func<string, string, string>? rewrite, CancellationToken cancellationToken)
-    {
-        var request = context.Request;
-        if (!RequestTarget.TryRead(context, out var pathAndQuery, out var error))
-        {
-            throw new InvalidOperationException("the request target must be checked before it is forwarded: " + error);
-        }
-
-        // The raw target, not a Uri built from the decoded path: System.Uri would decode and drop dot
-        // segments again, and the upstream would get another path than the one authorized.
-        var target = new Uri(_upstream + pathAndQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), target) { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrHigher };
-        var hasBody = body is not null || request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
-        if (hasBody)
-        {
-            message.Content = new StreamContent(body ?? request.Body);
-        }
-
-        foreach (var (name, values) in request.Headers)
-        {
-            var normalized = Normalized(name);
-            if (HopByHop.Contains(normalized) || SetByTheGateway.Contains(normalized) || name.StartsWith(':')
-                || (!_forwardAuthorization && normalized.Equals("Authorization", StringComparison.OrdinalIgnoreCase)))
-            {
-                continue;
-            }
-
-            if (!message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values) && message.Content is not null)
-            {
-                message.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
-        }
-
-        if (rewrite is not null)
-        {
-            // The answer is rewritten as text: ask for it uncompressed.
-            message.Headers.AcceptEncoding.Clear();
-        }
-
-        // Replacing, never appending to, whatever the caller claimed (dropped above).
-        message.Headers.TryAddWithoutValidation(CallerHeader, callerId);
-        if (context.Connection.RemoteIpAddress is { } peer)
-        {
-            message.Headers.TryAddWithoutValidation("X-Forwarded-For", peer.ToString());
-        }
-
-        message.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
-        if (request.Host.HasValue)
-        {
-            message.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
-        using var response = await _invoker.SendAsync(message, timeout.Token);
-        var outgoing = context.Response;
-        outgoing.StatusCode = (int)response.StatusCode;
-        CopyHeaders(response.Headers, outgoing);
-        CopyHeaders(response.Content.Headers, outgoing);
-        if (rewrite is null)
-        {
-            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-            await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-            await stream.CopyToAsync(outgoing.Body, timeout.Token);
-            return (int)response.StatusCode;
-        }
-
-        var text = await response.Content.ReadAsStringAsync(timeout.Token);
-        var rewritten = System.Text.Encoding.UTF8.GetBytes(rewrite(text, response.Content.Headers.ContentType?.MediaType ?? string.Empty));
-        outgoing.ContentLength = rewritten.Length;
-        await outgoing.Body.WriteAsync(rewritten, timeout.Token);
-        return (int)response.StatusCode;
-    }
-
-    public void Dispose() => _invoker.Dispose();
-
-    private static bool IsCallerHeader(string name) => Normalized(name).Equals(CallerHeader, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The name as CGI-style servers see it: <c>_</c> and <c>-</c> are the same.</summary>
-    private static string Normalized(string name) => name.Replace('_', '-');
-
-    private static void CopyHeaders(System.Net.Http.Headers.HttpHeaders headers, HttpResponse outgoing)
-    {
-        foreach (var (name, values) in headers)
-        {
-            if (!HopByHop.Contains(name))
-            {
-                outgoing.Headers[name] = values.ToArray();
-            }
-        }
     }
 }

@@ -70,7 +70,8 @@ internal static class GatewayHost
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
-        builder.Services.AddServiceConsoleLogging(configuration);
+        // YARP logs every forwarded request at Information; the audit line already records each one.
+        builder.Services.AddServiceConsoleLogging(configuration, "Yarp");
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
@@ -85,7 +86,12 @@ internal static class GatewayHost
         services.AddWorkloadAuthorization(settings.Gateway.PolicyFile, settings.Gateway.PolicyReloadInterval);
         services.TryAddSingleton<ApprovalStore>();
         services.TryAddSingleton<AuditLog>();
+        services.AddHttpForwarder();
         services.TryAddSingleton<UpstreamForwarder>();
+        if (settings.Upstream.HealthCheck.Path.Length > 0)
+        {
+            services.AddHostedService<UpstreamHealthMonitor>();
+        }
         services.TryAddSingleton<GatewayHandler>();
 
         // The admin socket is 0600 from bind on: its mode is set before Kestrel listens on it.

@@ -242,7 +242,7 @@ internal sealed partial class GatewayHandler(
             var status = await forwarder.ForwardAsync(context, callerId, body, rewrite, context.RequestAborted);
             return record with { UpstreamStatus = status };
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException)
         {
             LogUpstreamFailed(logger, record.RequestId, ex.Message);
             if (!context.Response.HasStarted)
@@ -251,7 +251,7 @@ internal sealed partial class GatewayHandler(
                 context.Response.Headers[RequestIdHeader] = record.RequestId;
                 await GatewayResponses.WriteAsync(
                     context,
-                    ex is OperationCanceledException ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
+                    ex is TimeoutException ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
                     new ErrorBody("upstream unavailable"));
             }
 
