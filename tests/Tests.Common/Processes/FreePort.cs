@@ -11,12 +11,27 @@ public static class FreePort
     private const int LowestPort = 20000;
     private const int HighestPort = 32767;
 
-    /// <summary>A TCP port on 127.0.0.1 that was free a moment ago, chosen outside the ephemeral range.</summary>
+    // Ports handed out in this process: a test that stops and restarts a server on its port (an issuer
+    // outage, a restart) must not find that port handed to a parallel test in between.
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A TCP port on 127.0.0.1 that was free a moment ago, chosen outside the ephemeral range and never
+    /// handed out before in this process.
+    /// </summary>
     public static int Next()
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var port = Random.Shared.Next(LowestPort, HighestPort + 1);
+            lock (HandedOut)
+            {
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+            }
+
             try
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);
