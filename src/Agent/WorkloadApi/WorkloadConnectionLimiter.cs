@@ -18,11 +18,9 @@ internal sealed partial class WorkloadConnectionLimiter
     private readonly IOptions<WorkloadApiOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Lock _lock = new();
-    private readonly Dictionary<int, int> _perUid = [];
+    private readonly UidPlaces _places = new();
     private readonly RefusalThrottle _perUidRefusals = new();
     private readonly RefusalThrottle _totalRefusals = new();
-    private int _total;
     private long _refused;
 
     public WorkloadConnectionLimiter(IOptions<WorkloadApiOptions> options, TimeProvider time, ILogger<WorkloadConnectionLimiter> logger)
@@ -33,44 +31,26 @@ internal sealed partial class WorkloadConnectionLimiter
     }
 
     /// <summary>Connections holding a place now.</summary>
-    public int Open
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _total;
-            }
-        }
-    }
+    public int Open => _places.Total;
 
     /// <summary>Connections refused since the agent started.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>
-    /// Takes a place for a connection of <paramref name="uid"/>; dispose the lease when the connection
+    /// Takes a place for a connection of <paramref name="uid"/>; dispose the place when the connection
     /// ends. Null when a bound is reached: close the connection at once.
     /// </summary>
-    public Lease? TryEnter(int uid)
+    public UidPlaces.Place? TryEnter(int uid)
     {
         var options = _options.Value;
-        bool perUid;
-        lock (_lock)
+        if (_places.TryTake(uid, options.MaxConnectionsPerUid, options.MaxConnections, out var refusal) is { } place)
         {
-            var open = _perUid.GetValueOrDefault(uid);
-            if (open < options.MaxConnectionsPerUid && _total < options.MaxConnections)
-            {
-                _perUid[uid] = open + 1;
-                _total++;
-                return new Lease(this, uid);
-            }
-
-            perUid = open >= options.MaxConnectionsPerUid;
+            return place;
         }
 
         Interlocked.Increment(ref _refused);
         var now = _time.GetUtcNow();
-        if (perUid)
+        if (refusal == UidPlaces.Refusal.PerUid)
         {
             if (_perUidRefusals.Note(now) is { } refused)
             {
@@ -83,38 +63,6 @@ internal sealed partial class WorkloadConnectionLimiter
         }
 
         return null;
-    }
-
-    private void Leave(int uid)
-    {
-        lock (_lock)
-        {
-            var open = _perUid[uid] - 1;
-            if (open == 0)
-            {
-                _perUid.Remove(uid);
-            }
-            else
-            {
-                _perUid[uid] = open;
-            }
-
-            _total--;
-        }
-    }
-
-    /// <summary>A connection's place; disposing it more than once frees the place once.</summary>
-    internal sealed class Lease(WorkloadConnectionLimiter limiter, int uid) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                limiter.Leave(uid);
-            }
-        }
     }
 
     /// <summary>Counts refusals; lets a warning through at the first one and then at most once per <see cref="WarningInterval"/>.</summary>
