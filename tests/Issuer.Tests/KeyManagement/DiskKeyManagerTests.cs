@@ -7,7 +7,7 @@ using IdentityIssuer.Issuer.KeyManagement;
 namespace IdentityIssuer.Issuer.Tests.KeyManagement;
 
 [UnsupportedOSPlatform("windows")]
-public sealed class DiskKeyManagerTests : KeyManagerSuite
+public sealed class DiskKeyManagerTests : PersistentKeyManagerSuite
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "disk-key-manager-tests-" + Guid.NewGuid().ToString("N"));
 
