@@ -1,6 +1,7 @@
 using IdentityIssuer.Agent.Cache;
 using IdentityIssuer.Agent.Configuration;
 using IdentityIssuer.Agent.Issuer;
+using IdentityIssuer.Agent.Ops;
 using IdentityIssuer.Agent.Sinks;
 using IdentityIssuer.Agent.Sync;
 using IdentityIssuer.Agent.WorkloadApi;
@@ -26,7 +27,7 @@ internal static class AgentHost
     /// <summary>Environment variables with this prefix override configuration (<c>IDENTITY_AGENT_Agent__JoinToken=…</c>).</summary>
     public const string EnvironmentPrefix = "IDENTITY_AGENT_";
 
-    private static readonly string[] KnownSections = ["Agent", "WorkloadApi", "WorkloadAttestors", "Sinks", "Logging"];
+    private static readonly string[] KnownSections = ["Agent", "WorkloadApi", "WorkloadAttestors", "Sinks", "Ops", "Logging"];
 
     /// <summary>Reads the JSON file, then environment variables, then <c>--Section:Key=value</c> overrides.</summary>
     public static IConfigurationRoot LoadConfiguration(string? configFile, IReadOnlyList<string> overrides) =>
@@ -97,12 +98,19 @@ internal static class AgentHost
         services.AddHostedService(sp => sp.GetRequiredService<AgentService>());
         services.AddWorkloadAttestation(builder.Configuration);
         services.AddWorkloadApi(builder.Configuration);
+        services.AddAgentOps(builder.Configuration);
 
         var workloadApi = builder.Configuration.GetSection(WorkloadApiOptions.SectionName).Get<WorkloadApiOptions>() ?? new WorkloadApiOptions();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenWorkloadApi(workloadApi));
+        var ops = builder.Configuration.GetSection(AgentOpsOptions.SectionName).Get<AgentOpsOptions>() ?? new AgentOpsOptions();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenWorkloadApi(workloadApi);
+            kestrel.ListenAgentOps(ops);
+        });
 
         var app = builder.Build();
         ValidateAllOptions(app.Services);
+        app.UseAgentOps();
         app.UseRouting();
         app.MapWorkloadApi();
         return app;
@@ -115,6 +123,7 @@ internal static class AgentHost
         {
             () => _ = services.GetRequiredService<IOptions<AgentOptions>>().Value,
             () => _ = services.GetRequiredService<IOptions<WorkloadApiOptions>>().Value,
+            () => _ = services.GetRequiredService<IOptions<AgentOpsOptions>>().Value,
         })
         {
             try

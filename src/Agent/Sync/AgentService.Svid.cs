@@ -107,6 +107,7 @@ internal sealed partial class AgentService
         // The issuer client owns the SVIDs: it disposes the previous one once no call still presents it.
         _svid = svid;
         _issuer.UseSvid(svid);
+        _metrics?.SvidRotated(agent: true);
         LogRenewed(_logger, svid.Id.ToString(), svid.NotAfter);
     }
 

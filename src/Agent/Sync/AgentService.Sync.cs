@@ -136,6 +136,11 @@ internal sealed partial class AgentService
                     Serial = KeyIdentifiers.Serial(leaf),
                 };
                 _dirty = true;
+                if (state.Svid is not null)
+                {
+                    _metrics?.SvidRotated(agent: false);
+                }
+
                 LogSvidMinted(_logger, signed.SpiffeId, signed.EntryId, notAfter);
             }
         }

@@ -1,6 +1,7 @@
 using IdentityIssuer.Agent.Cache;
 using IdentityIssuer.Agent.Configuration;
 using IdentityIssuer.Agent.Issuer;
+using IdentityIssuer.Agent.Ops;
 using IdentityIssuer.Agent.Revocation;
 using IdentityIssuer.Agent.Sinks;
 using IdentityIssuer.Attestation.Node;
@@ -34,6 +35,7 @@ internal sealed partial class AgentService : BackgroundService
     private readonly TrustDomain _trustDomain;
     private readonly TimeProvider _time;
     private readonly ILogger<AgentService> _logger;
+    private readonly AgentMetrics? _metrics;
     private readonly Dictionary<string, EntryState> _entries = new(StringComparer.Ordinal);
     private readonly double _jitter = (Random.Shared.NextDouble() * 0.2) - 0.1;
     // The SVID the issuer client presents; the client owns it (and disposes it once replaced and no
@@ -46,8 +48,9 @@ internal sealed partial class AgentService : BackgroundService
     // Something workloads see (an SVID, the bundle, the CRLs) changed since the last publish.
     private bool _dirty;
 
-    public AgentService(IssuerClient issuer, AgentStateStore state, IdentityCache cache, INodeAttestorClient attestor, FileSinkWriter sinks, IOptions<AgentOptions> options, TimeProvider time, ILogger<AgentService> logger)
+    public AgentService(IssuerClient issuer, AgentStateStore state, IdentityCache cache, INodeAttestorClient attestor, FileSinkWriter sinks, IOptions<AgentOptions> options, TimeProvider time, ILogger<AgentService> logger, AgentMetrics? metrics = null)
     {
+        _metrics = metrics;
         _issuer = issuer;
         _state = state;
         _cache = cache;
@@ -62,6 +65,9 @@ internal sealed partial class AgentService : BackgroundService
     /// <summary>The agent ID, once attested.</summary>
     public SpiffeId? AgentId => _svid?.Id;
 
+    /// <summary>When the agent SVID in use expires; null before attestation.</summary>
+    public DateTimeOffset? AgentSvidNotAfter => _svid?.NotAfter;
+
     /// <summary>When the last sync completed.</summary>
     public DateTimeOffset? LastSync { get; private set; }
 
@@ -75,6 +81,7 @@ internal sealed partial class AgentService : BackgroundService
             {
                 await EnsureSvidAsync(stoppingToken);
                 await SyncOnceAsync(stoppingToken);
+                _metrics?.SyncSucceeded(LastSync!.Value);
                 delay = _options.SyncInterval;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -83,17 +90,20 @@ internal sealed partial class AgentService : BackgroundService
             }
             catch (IssuerCallException ex) when (ex.NeedsReattestation && _svid is not null && ex.Data.Contains(AuthFailure))
             {
+                _metrics?.SyncFailed(ex);
                 LogReattesting(_logger, _svid.Id.ToString(), ex.Message);
                 ForgetSvid();
                 delay = TimeSpan.FromMilliseconds(200);
             }
             catch (IssuerCallException ex) when (_svid is null)
             {
+                _metrics?.SyncFailed(ex);
                 delay = RetryDelay.Next(delay, _options.SyncInterval, ex.IsUnavailable);
                 LogAttestationFailed(_logger, _attestor.Name, ex.Message, delay);
             }
             catch (Exception ex)
             {
+                _metrics?.SyncFailed(ex);
                 delay = RetryDelay.Next(delay, _options.SyncInterval, ex is IssuerCallException { IsUnavailable: true });
                 LogLoopFailed(_logger, delay, ex.Message, ex is IssuerCallException ? null : ex);
             }

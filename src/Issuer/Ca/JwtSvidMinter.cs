@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using IdentityIssuer.Issuer.Configuration;
 using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Ops.Metrics;
 using IdentityIssuer.Spiffe;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,9 +24,12 @@ internal sealed partial class JwtSvidMinter
     private readonly IssuerOptions _issuer;
     private readonly TimeProvider _time;
     private readonly ILogger<JwtSvidMinter> _logger;
+    private readonly IssuerMetrics? _metrics;
 
-    public JwtSvidMinter(CaManager ca, IDataStore store, IOptions<IssuerOptions> issuer, TimeProvider time, ILogger<JwtSvidMinter> logger)
+    /// <param name="metrics">Counts and times what is minted; null where no metrics are registered (the migrate command).</param>
+    public JwtSvidMinter(CaManager ca, IDataStore store, IOptions<IssuerOptions> issuer, TimeProvider time, ILogger<JwtSvidMinter> logger, IssuerMetrics? metrics = null)
     {
+        _metrics = metrics;
         _ca = ca;
         _store = store;
         _issuer = issuer.Value;
@@ -73,7 +77,9 @@ internal sealed partial class JwtSvidMinter
         var claims = Claims(spiffeId, audience, expiresAt, issuedAt, jti);
         var signingInput = $"{System.Buffers.Text.Base64Url.EncodeToString(header)}.{System.Buffers.Text.Base64Url.EncodeToString(claims)}";
         var digest = Hash(authority.Hash, Encoding.ASCII.GetBytes(signingInput));
+        var signingStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var signature = await authority.Signer.SignDigestAsync(digest, authority.Hash, cancellationToken);
+        _metrics?.Signed(SvidKind.Jwt, System.Diagnostics.Stopwatch.GetElapsedTime(signingStarted));
         var token = $"{signingInput}.{System.Buffers.Text.Base64Url.EncodeToString(signature)}";
 
         await _store.AddIssuanceRecordsAsync(
@@ -93,6 +99,7 @@ internal sealed partial class JwtSvidMinter
                 },
             ],
             cancellationToken);
+        _metrics?.Minted(SvidKind.Jwt, 1);
         LogMinted(_logger, spiffeId.ToString(), jti, expiresAt, authority.KeyId);
         return new MintedJwtSvid(spiffeId, token, authority.KeyId, issuedAt, expiresAt);
     }

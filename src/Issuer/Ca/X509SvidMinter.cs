@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using IdentityIssuer.Issuer.Configuration;
 using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Ops.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -27,10 +28,13 @@ internal sealed partial class X509SvidMinter
     private readonly CaOptions _caOptions;
     private readonly TimeProvider _time;
     private readonly ILogger<X509SvidMinter> _logger;
+    private readonly IssuerMetrics? _metrics;
     private readonly Lazy<X500DistinguishedName> _subjectWithoutCommonName;
 
-    public X509SvidMinter(CaManager ca, IDataStore store, IOptions<IssuerOptions> issuer, IOptions<CaOptions> caOptions, TimeProvider time, ILogger<X509SvidMinter> logger)
+    /// <param name="metrics">Counts and times what is minted; null where no metrics are registered (the migrate command).</param>
+    public X509SvidMinter(CaManager ca, IDataStore store, IOptions<IssuerOptions> issuer, IOptions<CaOptions> caOptions, TimeProvider time, ILogger<X509SvidMinter> logger, IssuerMetrics? metrics = null)
     {
+        _metrics = metrics;
         _ca = ca;
         _store = store;
         _issuer = issuer.Value;
@@ -111,6 +115,7 @@ internal sealed partial class X509SvidMinter
             return null;
         }
 
+        _metrics?.Minted(SvidKind.X509, results.Length);
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             foreach (var minted in results)
@@ -160,8 +165,10 @@ internal sealed partial class X509SvidMinter
         ];
 
         var serial = X509Extensions.NewSerialNumber();
+        var signingStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var certificate = X509SvidEncoder.Encode(
             signing.IssuerName, subject, publicKey, extensions, serial, notBefore, notAfter, authority.Generator, authority.Hash);
+        _metrics?.Signed(SvidKind.X509, System.Diagnostics.Stopwatch.GetElapsedTime(signingStarted));
         var serialHex = Convert.ToHexStringLower(serial);
         var svid = new MintedX509Svid(
             request.SpiffeId,

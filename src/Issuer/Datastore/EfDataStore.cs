@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using IdentityIssuer.Issuer.Ops.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace IdentityIssuer.Issuer.Datastore;
@@ -18,9 +19,12 @@ internal sealed partial class EfDataStore : IDataStore
     private readonly IDbContextFactory<IssuerDbContext> _contextFactory;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<EfDataStore> _logger;
+    private readonly IssuerMetrics? _metrics;
 
-    public EfDataStore(IDbContextFactory<IssuerDbContext> contextFactory, TimeProvider timeProvider, ILogger<EfDataStore> logger)
+    /// <param name="metrics">Counts database faults; null where no metrics are registered (the migrate command).</param>
+    public EfDataStore(IDbContextFactory<IssuerDbContext> contextFactory, TimeProvider timeProvider, ILogger<EfDataStore> logger, IssuerMetrics? metrics = null)
     {
+        _metrics = metrics;
         _contextFactory = contextFactory;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -58,6 +62,7 @@ internal sealed partial class EfDataStore : IDataStore
         }
         catch (Exception ex) when (DatastoreErrors.Translate(ex, "migration") is { } translated)
         {
+            _metrics?.DatastoreError(translated.IsTransient);
             throw translated;
         }
     }
@@ -106,6 +111,7 @@ internal sealed partial class EfDataStore : IDataStore
         }
         catch (Exception ex) when (DatastoreErrors.Translate(ex, operation) is { } translated)
         {
+            _metrics?.DatastoreError(translated.IsTransient);
             throw translated;
         }
     }
@@ -130,6 +136,7 @@ internal sealed partial class EfDataStore : IDataStore
         }
         catch (Exception ex) when (DatastoreErrors.Translate(ex, operation) is { } translated)
         {
+            _metrics?.DatastoreError(translated.IsTransient);
             throw translated;
         }
     }

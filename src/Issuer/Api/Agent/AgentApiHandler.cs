@@ -3,6 +3,7 @@ using IdentityIssuer.Attestation;
 using IdentityIssuer.Attestation.AgentApi;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.Ops.Metrics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,19 @@ internal static class AgentApiHandler
     };
 
     public static async Task InvokeAsync(HttpContext context)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await DispatchAsync(context);
+        }
+        finally
+        {
+            context.RequestServices.GetService<IssuerMetrics>()?.AgentApiRequest(context.Request.Path.Value ?? string.Empty, context.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private static async Task DispatchAsync(HttpContext context)
     {
         var bodySize = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (bodySize is { IsReadOnly: false })

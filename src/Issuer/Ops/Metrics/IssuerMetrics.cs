@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using IdentityIssuer.Attestation.AgentApi;
+using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Issuer.Jobs;
 using Microsoft.Extensions.Options;
@@ -12,6 +14,8 @@ namespace IdentityIssuer.Issuer.Ops.Metrics;
 /// computed at scrape time from the latest <see cref="ExpiryScan"/> and the clock, so "seconds until
 /// expiry" keeps counting down between scans. A scan older than three scan intervals (this replica has
 /// not run the global scan lately; another one has) publishes no expiry gauges rather than stale ones.
+/// Issuance, signing, agent API and datastore instruments are recorded as the work happens; every label
+/// takes a fixed set of values (kinds, route names, status codes, this replica's name).
 /// </summary>
 internal sealed class IssuerMetrics
 {
@@ -20,14 +24,26 @@ internal sealed class IssuerMetrics
 
     private static readonly AuthorityStatus[] Statuses = [AuthorityStatus.Prepared, AuthorityStatus.Active, AuthorityStatus.Old, AuthorityStatus.Tainted, AuthorityStatus.Revoked];
 
+    /// <summary>Upper bounds (seconds) of the signing histogram: software keys sign in well under a millisecond, HSMs and KMS in milliseconds to a second.</summary>
+    private static readonly double[] SigningBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+    /// <summary>Upper bounds (seconds) of the sync histogram.</summary>
+    private static readonly double[] SyncBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
     private readonly TimeProvider _time;
     private readonly TimeSpan _staleAfter;
     private readonly Counter<long> _jobRuns;
     private readonly Counter<long> _jobFailures;
+    private readonly Counter<long> _minted;
+    private readonly Histogram<double> _signing;
+    private readonly Counter<long> _agentApiRequests;
+    private readonly Histogram<double> _syncDuration;
+    private readonly Counter<long> _datastoreErrors;
+    private readonly KeyValuePair<string, object?> _replica;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSuccess = new(StringComparer.Ordinal);
     private volatile ExpiryScan? _scan;
 
-    public IssuerMetrics(IMeterFactory meters, TimeProvider time, IOptions<JobsOptions> jobs)
+    public IssuerMetrics(IMeterFactory meters, TimeProvider time, IOptions<JobsOptions> jobs, IOptions<CaOptions> ca)
     {
         ArgumentNullException.ThrowIfNull(meters);
         _time = time;
@@ -44,7 +60,23 @@ internal sealed class IssuerMetrics
         meter.CreateObservableGauge("identity_issuer_agents", ObserveAgents, description: "Attested nodes by state: active, banned, or expired (SVID expired, must attest again).");
         meter.CreateObservableGauge("identity_issuer_revoked_svids", ObserveRevoked, description: "Revoked X509-SVIDs still recorded (a revocation is pruned once its SVID has expired).");
         meter.CreateObservableGauge("identity_issuer_crl_next_update_seconds", ObserveCrls, "s", "Seconds until a stored CRL's nextUpdate (negative once it is overdue).");
+
+        _replica = Tag("replica", ca.Value.ReplicaName);
+        _minted = meter.CreateCounter<long>("identity_issuer_svids_minted", description: "SVIDs this replica minted and recorded, by kind (x509, jwt).");
+        _signing = meter.CreateHistogram("identity_issuer_signing_duration_seconds", "s", "Time to sign one SVID through the key manager (X.509: encode and sign the certificate; JWT: sign the digest).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SigningBuckets });
+        _agentApiRequests = meter.CreateCounter<long>("identity_issuer_agent_api_requests", description: "Requests on the agent API by route and HTTP status.");
+        _syncDuration = meter.CreateHistogram("identity_issuer_agent_sync_duration_seconds", "s", "Time to answer one agent sync request (one page), from arrival to the last byte written.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SyncBuckets });
+        _datastoreErrors = meter.CreateCounter<long>("identity_issuer_datastore_errors", description: "Datastore operations that failed with a database fault, by whether a retry may help (transient).");
+        foreach (var kind in (string[])["x509", "jwt"])
+        {
+            // Zeros make the series exist from the start, so rate() and increase() see the first one.
+            _minted.Add(0, Tag("kind", kind), _replica);
+        }
+
+        _datastoreErrors.Add(0, Tag("transient", "true"));
+        _datastoreErrors.Add(0, Tag("transient", "false"));
     }
+
 
     /// <summary>The meter every instrument above belongs to.</summary>
     public Meter Meter { get; }
@@ -67,6 +99,26 @@ internal sealed class IssuerMetrics
         _jobRuns.Add(1, tag);
         _jobFailures.Add(1, tag);
     }
+
+    /// <summary>Records <paramref name="count"/> SVIDs of <paramref name="kind"/> minted and recorded by this replica.</summary>
+    public void Minted(SvidKind kind, int count) => _minted.Add(count, Tag("kind", SvidKindLabel(kind)), _replica);
+
+    /// <summary>Records how long one signature took.</summary>
+    public void Signed(SvidKind kind, TimeSpan elapsed) => _signing.Record(elapsed.TotalSeconds, Tag("kind", SvidKindLabel(kind)));
+
+    /// <summary>Records one agent API request; <paramref name="path"/> outside the API counts as route <c>unknown</c>.</summary>
+    public void AgentApiRequest(string path, int status, TimeSpan elapsed)
+    {
+        var route = RouteLabel(path);
+        _agentApiRequests.Add(1, Tag("route", route), Tag("status", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (route == "sync")
+        {
+            _syncDuration.Record(elapsed.TotalSeconds);
+        }
+    }
+
+    /// <summary>Records a datastore fault.</summary>
+    public void DatastoreError(bool transient) => _datastoreErrors.Add(1, Tag("transient", transient ? "true" : "false"));
 
     /// <summary>Publishes a scan's results; the expiry gauges describe it from now on.</summary>
     public void PublishScan(ExpiryScan scan) => _scan = scan;
@@ -170,6 +222,19 @@ internal sealed class IssuerMetrics
     private static double Seconds(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / 1000.0;
 
     private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+
+    private static string SvidKindLabel(SvidKind kind) => kind == SvidKind.Jwt ? "jwt" : "x509";
+
+    private static string RouteLabel(string path) => path switch
+    {
+        AgentApiPaths.Attest => "attest",
+        AgentApiPaths.Challenge => "challenge",
+        AgentApiPaths.Renew => "renew",
+        AgentApiPaths.Sync => "sync",
+        AgentApiPaths.SignX509 => "sign-x509",
+        AgentApiPaths.MintJwt => "mint-jwt",
+        _ => "unknown",
+    };
 
     private static string KindLabel(AuthorityKind kind) => kind == AuthorityKind.X509 ? "x509" : "jwt";
 
