@@ -77,6 +77,7 @@ internal static class GatewayBenchDriver
             ["Routes:0:Target"] = "{query.index}",
             ["Audit:FilePath"] = Path.Combine(root, "audit.log"),
             ["Audit:Stdout"] = "false",
+            ["Ops:Port"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
         }).Build();

@@ -14,6 +14,12 @@ internal sealed class GatewaySettings
     public ApprovalOptions Approvals { get; set; } = new();
 
     public AuditOptions Audit { get; set; } = new();
+
+    /// <summary>The <c>Ops</c> section: <c>/metrics</c> and the health checks on plain HTTP.</summary>
+    public Ops.GatewayOpsOptions Ops { get; set; } = new();
+
+    /// <summary>The <c>Metrics</c> section.</summary>
+    public Ops.GatewayMetricsOptions Metrics { get; set; } = new();
 }
 
 /// <summary>The <c>Gateway</c> section: the listener, the Workload API, the policy and the admin socket.</summary>

@@ -49,6 +49,21 @@ internal static class GatewaySettingsValidator
             errors.Add("Gateway:MaxMcpRequestBytes: must be positive");
         }
 
+        var ops = settings.Ops;
+        if (!IPAddress.TryParse(ops.Address, out _))
+        {
+            errors.Add($"Ops:Address: '{ops.Address}' is not an IP address");
+        }
+
+        if (ops.Port is < 0 or > 65535)
+        {
+            errors.Add($"Ops:Port: {ops.Port} is not a TCP port (1-65535, or 0 for no ops listener)");
+        }
+        else if (ops.Port > 0 && ops.Port == g.Port)
+        {
+            errors.Add($"Ops:Port: {ops.Port} is also Gateway:Port; the ops listener needs a port of its own (or 0 for none)");
+        }
+
         var u = settings.Upstream;
         if (u.Address.Length > 0 && u.Addresses.Count > 0)
         {

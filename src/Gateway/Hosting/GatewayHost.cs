@@ -6,6 +6,7 @@ using IdentityIssuer.Gateway.Configuration;
 using IdentityIssuer.Gateway.Forwarding;
 using IdentityIssuer.Gateway.Identity;
 using IdentityIssuer.Gateway.Mapping;
+using IdentityIssuer.Gateway.Ops;
 using IdentityIssuer.Gateway.Pipeline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -28,7 +29,7 @@ internal static class GatewayHost
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    private static readonly string[] KnownSections = ["Gateway", "Upstream", "Routes", "Mcp", "Approvals", "Audit", "Logging"];
+    private static readonly string[] KnownSections = ["Gateway", "Upstream", "Routes", "Mcp", "Approvals", "Audit", "Ops", "Metrics", "Logging"];
 
     /// <summary>Reads the JSON file, then environment variables, then <c>--Section:Key=value</c> overrides.</summary>
     public static IConfigurationRoot LoadConfiguration(string? configFile, IReadOnlyList<string> overrides) =>
@@ -93,6 +94,7 @@ internal static class GatewayHost
             services.AddHostedService<UpstreamHealthMonitor>();
         }
         services.TryAddSingleton<GatewayHandler>();
+        services.AddGatewayOps(settings);
 
         // The admin socket is 0600 from bind on: its mode is set before Kestrel listens on it.
         var adminSocket = Path.GetFullPath(settings.Gateway.AdminSocketPath);
@@ -102,6 +104,7 @@ internal static class GatewayHost
             kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Parse(settings.Gateway.Address), settings.Gateway.Port, listen => listen.UseWorkloadMtls(identity));
             kestrel.ListenUnixSocket(adminSocket);
+            kestrel.ListenGatewayOps(settings.Ops);
         });
 
         var app = builder.Build();
@@ -114,7 +117,8 @@ internal static class GatewayHost
         UnixListenSocket.SecureDirectory(adminSocket, "admin socket", "Gateway:AdminSocketPath", app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayHost).FullName!));
         Attestation.Unix.StaleSocket.Reclaim(adminSocket, "admin socket", "a gateway");
 
-        // One process, two listeners: the admin socket (no IP address) and the mTLS tool surface.
+        // One process, three listeners: the ops port (marked), the admin socket (no IP address) and the mTLS tool surface.
+        app.UseGatewayOps();
         app.MapWhen(context => context.Connection.LocalIpAddress is null, admin =>
         {
             admin.UseRouting();

@@ -5,6 +5,7 @@ using IdentityIssuer.Gateway.Authorization;
 using IdentityIssuer.Gateway.Configuration;
 using IdentityIssuer.Gateway.Forwarding;
 using IdentityIssuer.Gateway.Mapping;
+using IdentityIssuer.Gateway.Ops;
 using IdentityIssuer.Gateway.Policy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -26,9 +27,13 @@ internal sealed partial class GatewayHandler(
     UpstreamForwarder forwarder,
     AuditLog audit,
     TimeProvider time,
-    ILogger<GatewayHandler> logger)
+    ILogger<GatewayHandler> logger,
+    GatewayMetrics? metrics = null)
 {
     public const string RequestIdHeader = "X-Gateway-Request-Id";
+
+    /// <summary>Where <see cref="ForwardAsync"/> leaves the time spent waiting on the upstream, for the added-latency histogram.</summary>
+    private static readonly object UpstreamTimeKey = new();
 
     /// <summary>The methods of MCP's Streamable HTTP transport: POST messages, GET the event stream, DELETE the session.</summary>
     private const string McpAllowedMethods = "GET, POST, DELETE";
@@ -58,7 +63,11 @@ internal sealed partial class GatewayHandler(
         }
         finally
         {
-            audit.Write(record with { Status = context.Response.StatusCode, LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds });
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            record = record with { Status = context.Response.StatusCode, LatencyMs = elapsed.TotalMilliseconds };
+            audit.Write(record);
+            var upstream = context.Items[UpstreamTimeKey] is TimeSpan waited ? waited : TimeSpan.Zero;
+            metrics?.Decided(record, elapsed - upstream);
         }
     }
 
@@ -237,6 +246,7 @@ internal sealed partial class GatewayHandler(
 
     private async Task<AuditRecord> ForwardAsync(HttpContext context, AuditRecord record, string callerId, Stream? body, Func<string, string, string>? rewrite)
     {
+        var forwarding = Stopwatch.GetTimestamp();
         try
         {
             var status = await forwarder.ForwardAsync(context, callerId, body, rewrite, context.RequestAborted);
@@ -244,6 +254,7 @@ internal sealed partial class GatewayHandler(
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException)
         {
+            metrics?.UpstreamFailed(ex is TimeoutException);
             LogUpstreamFailed(logger, record.RequestId, ex.Message);
             if (!context.Response.HasStarted)
             {
@@ -256,6 +267,10 @@ internal sealed partial class GatewayHandler(
             }
 
             return record with { Reason = (record.Reason is null ? string.Empty : record.Reason + "; ") + "upstream failed: " + ex.Message };
+        }
+        finally
+        {
+            context.Items[UpstreamTimeKey] = Stopwatch.GetElapsedTime(forwarding);
         }
     }
 

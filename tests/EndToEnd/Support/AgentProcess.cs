@@ -26,6 +26,7 @@ public sealed class AgentProcess : ServiceProcess, IAsyncDisposable
     {
         Name = name;
         Directory = FreePort.ShortTempDirectory();
+        OpsPort = FreePort.Next();
         JoinToken = joinToken;
         _overrides = overrides;
         _joinTokenInFile = joinTokenInFile;
@@ -45,6 +46,9 @@ public sealed class AgentProcess : ServiceProcess, IAsyncDisposable
 
     /// <summary>The agent's data directory (its SVID, key and last bundle).</summary>
     public string DataDirectory => Path.Combine(Directory, "data");
+
+    /// <summary>The ops port (<c>Ops:Port</c>: <c>/metrics</c>, <c>/health/*</c>) on 127.0.0.1; a free port of its own, so agents never share the default.</summary>
+    public int OpsPort { get; }
 
     /// <summary>The Workload API socket.</summary>
     public string SocketPath => Path.Combine(Directory, "api.sock");
@@ -89,6 +93,7 @@ public sealed class AgentProcess : ServiceProcess, IAsyncDisposable
             ["Agent:TrustBundleFile"] = agent.BundleFile,
             ["Agent:DataDirectory"] = agent.DataDirectory,
             ["WorkloadApi:SocketPath"] = agent.SocketPath,
+            ["Ops:Port"] = agent.OpsPort.ToString(CultureInfo.InvariantCulture),
         };
 
         // Agent:IssuerAddresses (several replicas) replaces the single address; the agent refuses both.

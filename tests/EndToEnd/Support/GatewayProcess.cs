@@ -19,6 +19,7 @@ public sealed class GatewayProcess : ServiceProcess, IAsyncDisposable
         PolicyFileName = policyFileName;
         Directory = FreePort.ShortTempDirectory();
         Port = FreePort.Next();
+        OpsPort = FreePort.Next();
     }
 
     public override string Name { get; }
@@ -26,6 +27,9 @@ public sealed class GatewayProcess : ServiceProcess, IAsyncDisposable
     public string Directory { get; }
 
     public int Port { get; }
+
+    /// <summary>The ops port (<c>Ops:Port</c>: <c>/metrics</c>, <c>/health/*</c>) on 127.0.0.1.</summary>
+    public int OpsPort { get; }
 
     public string ConfigFile => Path.Combine(Directory, "gateway.json");
 
@@ -69,6 +73,7 @@ public sealed class GatewayProcess : ServiceProcess, IAsyncDisposable
                 new JsonObject { ["Methods"] = new JsonArray("POST"), ["Path"] = "/deploy/{service}", ["Tool"] = "deploy", ["Action"] = "run", ["Target"] = "{service}" }),
             ["Mcp"] = new JsonObject { ["Path"] = "/mcp", ["TargetArgument"] = "index", ["TargetArguments"] = new JsonObject { ["deploy"] = "service" } },
             ["Audit"] = new JsonObject { ["FilePath"] = gateway.AuditFile },
+            ["Ops"] = new JsonObject { ["Port"] = gateway.OpsPort },
         };
         await File.WriteAllTextAsync(gateway.ConfigFile, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return gateway;

@@ -27,6 +27,7 @@ public sealed class AdminSocketTests : IDisposable
             "--Mcp:Path=/mcp",
             "--Audit:FilePath=" + Path.Combine(_directory, "audit.log"),
             "--Logging:LogLevel:Default=Warning",
+            "--Ops:Port=0",
         ]);
         var (settings, routes) = GatewayHost.Validate(configuration);
         return GatewayHost.Build(configuration, settings, routes, new DeferredWorkloadIdentitySource());

@@ -9,6 +9,7 @@ using IdentityIssuer.Gateway.Cli;
 using IdentityIssuer.Gateway.Hosting;
 using IdentityIssuer.Gateway.Identity;
 using IdentityIssuer.Gateway.Tests.Identity;
+using IdentityIssuer.Tests.Common.Metrics;
 using IdentityIssuer.Tests.Common.Processes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -29,6 +30,7 @@ public sealed class GatewayHandlerTests : IAsyncLifetime
     private readonly string _directory = FreePort.ShortTempDirectory();
     private readonly int _port = FreePort.Next();
     private readonly int _upstreamPort = FreePort.Next();
+    private readonly int _opsPort = FreePort.Next();
     private int _forwarded;
     private WebApplication? _upstream;
     private WebApplication? _gateway;
@@ -68,6 +70,7 @@ public sealed class GatewayHandlerTests : IAsyncLifetime
             ["Mcp:TargetArgument"] = "service",
             ["Audit:FilePath"] = Path.Combine(_directory, "audit.log"),
             ["Audit:Stdout"] = "false",
+            ["Ops:Port"] = _opsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
         }).Build();
         var (settings, routes) = GatewayHost.Validate(configuration);
@@ -115,6 +118,50 @@ public sealed class GatewayHandlerTests : IAsyncLifetime
         $$"""{"jsonrpc":"2.0","id":{{id}},"method":"tools/call","params":{"name":"deploy","arguments":{"service":"{{service}}","version":{{version}}""" + "}}}";
 
     private void Approve(string id) => Assert.NotNull(_gateway!.Services.GetRequiredService<ApprovalStore>().Approve(id, null).Approval);
+
+    private async Task<IReadOnlyList<PrometheusSample>> ScrapeAsync()
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{_opsPort}/metrics"));
+        return PrometheusText.Parse(text);
+    }
+
+    [Fact]
+    public async Task DeniedCall_IsCountedByToolActionRiskAndDecision_WithoutTheCaller()
+    {
+        using var client = Client("/outsiders/intruder");
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(client, HttpMethod.Post, "mcp", DeployCall(1, "billing", 1))).Status);
+
+        var samples = await ScrapeAsync();
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_gateway_decisions_total", ("tool", "deploy"), ("action", "call"), ("risk", "high-risk"), ("decision", "deny")));
+        Assert.DoesNotContain(samples, s => s.Labels.ContainsKey("caller"));
+        Assert.Contains(samples, s => s.Name == "identity_gateway_added_latency_seconds_count" && s.Labels.GetValueOrDefault("decision") == "deny" && s.Value >= 1);
+    }
+
+    [Fact]
+    public async Task CallsOfToolsOutsideThePolicy_CollapseIntoOneLabelValue()
+    {
+        using var client = Client("/agents/ops");
+        foreach (var (id, tool) in new[] { (1, "made-up-1"), (2, "made-up-2") })
+        {
+            var body = $$"""{"jsonrpc":"2.0","id":{{id}},"method":"tools/call","params":{"name":"{{tool}}","arguments":{"service":"x"}""" + "}}";
+            Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(client, HttpMethod.Post, "mcp", body)).Status);
+        }
+
+        var samples = await ScrapeAsync();
+        Assert.Equal(2, PrometheusText.Value(samples, "identity_gateway_decisions_total", ("tool", "unknown"), ("action", "other"), ("decision", "deny")));
+        Assert.DoesNotContain(samples, s => s.Labels.Values.Any(v => v.StartsWith("made-up", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task OpsPort_ServesHealthAndMetrics_ButNotTheToolSurface()
+    {
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri($"http://127.0.0.1:{_opsPort}/health/live"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri($"http://127.0.0.1:{_opsPort}/health/ready"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync(new Uri($"http://127.0.0.1:{_opsPort}/deploy/billing"), new StringContent("{}"))).StatusCode);
+        Assert.Equal(0, _forwarded);
+    }
 
     [Theory]
     [InlineData("PUT")]

@@ -9,7 +9,8 @@ public sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, s
 /// <summary>
 /// A strict reader of the Prometheus text exposition format (0.0.4), for the checks a scraper makes:
 /// every line is a HELP, a TYPE or a sample; a family has at most one HELP and one TYPE, given before its
-/// samples; a sample's name is its family's (counters end in <c>_total</c>); labels are quoted and
+/// samples; a sample's name is its family's (counters end in <c>_total</c>; a histogram's are <c>_bucket</c> with <c>le</c>,
+/// <c>_sum</c> and <c>_count</c>); labels are quoted and
 /// escaped; values are numbers. Anything else throws <see cref="FormatException"/> naming the line.
 /// </summary>
 public static partial class PrometheusText
@@ -52,15 +53,22 @@ public static partial class PrometheusText
             else
             {
                 var sample = ParseSample(line, number);
-                Check(types.TryGetValue(sample.Name, out var type), number, line, "a sample needs a TYPE line for its family first");
+                var family = HistogramFamily(sample.Name, types) ?? sample.Name;
+                Check(types.TryGetValue(family, out var type), number, line, "a sample needs a TYPE line for its family first");
                 if (type == "counter")
                 {
                     Check(sample.Name.EndsWith("_total", StringComparison.Ordinal), number, line, "a counter's samples end in _total");
                 }
 
+                if (type == "histogram")
+                {
+                    Check(sample.Name != family, number, line, "a histogram's samples end in _bucket, _sum or _count");
+                    Check(!sample.Name.EndsWith("_bucket", StringComparison.Ordinal) || sample.Labels.ContainsKey("le"), number, line, "a histogram bucket has an le label");
+                }
+
                 var key = sample.Name + "{" + string.Join(",", sample.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value)) + "}";
                 Check(seen.Add(key), number, line, "the same series twice");
-                sampled.Add(sample.Name);
+                sampled.Add(family);
                 samples.Add(sample);
             }
         }
@@ -76,6 +84,20 @@ public static partial class PrometheusText
         return matching.Count == 1
             ? matching[0].Value
             : throw new InvalidOperationException($"{matching.Count} samples of {name} with {string.Join(",", labels)}");
+    }
+
+    /// <summary>The histogram family a <c>_bucket</c>, <c>_sum</c> or <c>_count</c> sample belongs to; null when it belongs to none.</summary>
+    private static string? HistogramFamily(string name, Dictionary<string, string> types)
+    {
+        foreach (var suffix in (string[])["_bucket", "_sum", "_count"])
+        {
+            if (name.EndsWith(suffix, StringComparison.Ordinal) && types.GetValueOrDefault(name[..^suffix.Length]) == "histogram")
+            {
+                return name[..^suffix.Length];
+            }
+        }
+
+        return null;
     }
 
     private static string FamilyName(string line, int start, int number)
