@@ -1,8 +1,10 @@
 using System.Diagnostics.Metrics;
+using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
 using IdentityIssuer.Issuer.Jobs;
 using IdentityIssuer.Issuer.Ops.Metrics;
 using IdentityIssuer.Issuer.Tests.Support;
+using IdentityIssuer.Spiffe;
 using IdentityIssuer.Tests.Common.Metrics;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,6 +53,28 @@ public sealed class MetricsTests
         Assert.Equal(1, PrometheusText.Value(first, "identity_issuer_job_runs_total", ("job", "expiry-scan")));
         Assert.Equal(0, PrometheusText.Value(first, "identity_issuer_job_failures_total", ("job", "expiry-scan")));
         Assert.Equal(now.ToUnixTimeMilliseconds() / 1000.0, PrometheusText.Value(first, "identity_issuer_expiry_scan_timestamp_seconds"));
+    }
+
+    [Fact]
+    public async Task MintingSvids_CountsThemByKindAndReplica_AndTimesEachSignature()
+    {
+        await using var issuer = await StartAsync();
+        var before = PrometheusText.Parse(await issuer.ScrapeMetricsAsync());
+        var (csr, key) = Csr.Create();
+        key.Dispose();
+        var id = SpiffeId.Parse("spiffe://example.org/demo/web");
+
+        await issuer.X509.MintBatchAsync([new X509SvidParams { SpiffeId = id, Csr = csr, Caller = "test" }, new X509SvidParams { SpiffeId = id, Csr = csr, Caller = "test" }], Ct);
+        await issuer.Jwt.MintAsync(id, ["inventory"], TimeSpan.Zero, null, "test", Ct);
+        var after = PrometheusText.Parse(await issuer.ScrapeMetricsAsync());
+
+        Assert.Equal(0, PrometheusText.Value(before, "identity_issuer_svids_minted_total", ("kind", "x509"), ("replica", "primary")));
+        Assert.Equal(2, PrometheusText.Value(after, "identity_issuer_svids_minted_total", ("kind", "x509"), ("replica", "primary")));
+        Assert.Equal(1, PrometheusText.Value(after, "identity_issuer_svids_minted_total", ("kind", "jwt"), ("replica", "primary")));
+        Assert.Equal(2, PrometheusText.Value(after, "identity_issuer_signing_duration_seconds_count", ("kind", "x509")));
+        Assert.Equal(1, PrometheusText.Value(after, "identity_issuer_signing_duration_seconds_count", ("kind", "jwt")));
+        Assert.Equal(2, PrometheusText.Value(after, "identity_issuer_signing_duration_seconds_bucket", ("kind", "x509"), ("le", "+Inf")));
+        Assert.Equal(0, PrometheusText.Value(after, "identity_issuer_datastore_errors_total", ("transient", "true")));
     }
 
     [Fact]
