@@ -19,11 +19,13 @@ internal sealed class AgentMetrics
     private readonly TimeProvider _time;
     private readonly IdentityCache _cache;
     private readonly IServiceProvider _services;
-    private readonly Counter<long> _syncs;
-    private readonly Counter<long> _rotations;
     private readonly Counter<long> _workloadApiCalls;
-    private DateTimeOffset? _lastSync;
-    private int _reachable = -1;
+    private long _syncSuccesses;
+    private long _syncFailures;
+    private long _agentRotations;
+    private long _workloadRotations;
+    private long _lastSyncMs = -1;
+    private volatile int _reachable = -1;
 
     /// <param name="services">Resolves <see cref="AgentService"/> at scrape time (it records into this class, so it cannot be a constructor dependency).</param>
     public AgentMetrics(IMeterFactory meters, TimeProvider time, IdentityCache cache, IServiceProvider services)
@@ -33,35 +35,29 @@ internal sealed class AgentMetrics
         _cache = cache;
         _services = services;
         var meter = meters.Create(MeterName);
-        _syncs = meter.CreateCounter<long>("identity_agent_syncs", description: "Sync rounds with the issuer (attest or renew when due, sync, mint what is due), by result (success, failure).");
-        _rotations = meter.CreateCounter<long>("identity_agent_svid_rotations", description: "SVIDs replaced by a new one: svid=agent (the agent's own, renewed or attested again) or workload (a workload X509-SVID re-minted).");
+        // Counters with fixed label sets are observed rather than added to: their series exist from the
+        // first scrape on (rate() and increase() see the first one), whenever the exporter started listening.
+        meter.CreateObservableCounter("identity_agent_syncs", ObserveSyncs, description: "Sync rounds with the issuer (attest or renew when due, sync, mint what is due), by result (success, failure).");
+        meter.CreateObservableCounter("identity_agent_svid_rotations", ObserveRotations, description: "SVIDs replaced by a new one: svid=agent (the agent's own, renewed or attested again) or workload (a workload X509-SVID re-minted).");
         _workloadApiCalls = meter.CreateCounter<long>("identity_agent_workload_api_calls", description: "Finished gRPC calls on the Workload API socket by service, method and status code.");
         meter.CreateObservableGauge("identity_agent_svids", ObserveSvids, description: "Workload X509-SVIDs the agent holds and serves.");
         meter.CreateObservableGauge("identity_agent_svid_expiry_seconds", ObserveExpiry, "s", "Seconds until an SVID expires: svid=agent (the agent's own) or workload (the soonest workload X509-SVID); negative once expired.");
         meter.CreateObservableGauge("identity_agent_last_sync_timestamp_seconds", ObserveLastSync, "s", "Unix time of the last successful sync with the issuer.");
         meter.CreateObservableGauge("identity_agent_issuer_reachable", ObserveReachable, description: "1 when the last sync round reached an issuer (an error answer counts), 0 when no issuer answered at all.");
-        foreach (var result in (string[])["success", "failure"])
-        {
-            // Zeros make the series exist from the start, so rate() and increase() see the first one.
-            _syncs.Add(0, Tag("result", result));
-        }
-
-        _rotations.Add(0, Tag("svid", "agent"));
-        _rotations.Add(0, Tag("svid", "workload"));
     }
 
     /// <summary>A sync round succeeded at <paramref name="at"/>.</summary>
     public void SyncSucceeded(DateTimeOffset at)
     {
-        _syncs.Add(1, Tag("result", "success"));
-        _lastSync = at;
+        Interlocked.Increment(ref _syncSuccesses);
+        Interlocked.Exchange(ref _lastSyncMs, at.ToUnixTimeMilliseconds());
         _reachable = 1;
     }
 
     /// <summary>A sync round failed; an issuer that answered (with an error) still counts as reachable.</summary>
     public void SyncFailed(Exception exception)
     {
-        _syncs.Add(1, Tag("result", "failure"));
+        Interlocked.Increment(ref _syncFailures);
         if (exception is IssuerCallException call)
         {
             _reachable = call.Status is null ? 0 : 1;
@@ -69,11 +65,23 @@ internal sealed class AgentMetrics
     }
 
     /// <summary>The agent SVID (<paramref name="agent"/> true) or a workload SVID was replaced.</summary>
-    public void SvidRotated(bool agent) => _rotations.Add(1, Tag("svid", agent ? "agent" : "workload"));
+    public void SvidRotated(bool agent) => Interlocked.Increment(ref agent ? ref _agentRotations : ref _workloadRotations);
 
     /// <summary>One Workload API call ended with <paramref name="code"/>.</summary>
     public void WorkloadApiCall(string service, string method, string code) =>
         _workloadApiCalls.Add(1, Tag("service", service), Tag("method", method), Tag("code", code));
+
+    private IEnumerable<Measurement<long>> ObserveSyncs() =>
+    [
+        new(Interlocked.Read(ref _syncSuccesses), Tag("result", "success")),
+        new(Interlocked.Read(ref _syncFailures), Tag("result", "failure")),
+    ];
+
+    private IEnumerable<Measurement<long>> ObserveRotations() =>
+    [
+        new(Interlocked.Read(ref _agentRotations), Tag("svid", "agent")),
+        new(Interlocked.Read(ref _workloadRotations), Tag("svid", "workload")),
+    ];
 
     private IEnumerable<Measurement<long>> ObserveSvids() =>
         _cache.IsReady ? [new Measurement<long>(_cache.Current.Svids.Count)] : [];
@@ -93,7 +101,7 @@ internal sealed class AgentMetrics
     }
 
     private IEnumerable<Measurement<double>> ObserveLastSync() =>
-        _lastSync is { } at ? [new Measurement<double>(at.ToUnixTimeMilliseconds() / 1000.0)] : [];
+        Interlocked.Read(ref _lastSyncMs) is >= 0 and var ms ? [new Measurement<double>(ms / 1000.0)] : [];
 
     private IEnumerable<Measurement<int>> ObserveReachable() =>
         _reachable >= 0 ? [new Measurement<int>(_reachable)] : [];

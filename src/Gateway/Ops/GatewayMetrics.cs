@@ -30,7 +30,8 @@ internal sealed class GatewayMetrics
     private readonly bool _perCaller;
     private readonly Counter<long> _decisions;
     private readonly Histogram<double> _addedLatency;
-    private readonly Counter<long> _upstreamErrors;
+    private long _unavailable;
+    private long _timeouts;
 
     public GatewayMetrics(IMeterFactory meters, ToolPolicyStore policies, McpOptions mcp, IEnumerable<ToolRouteOptions> routes, GatewayMetricsOptions options)
     {
@@ -46,9 +47,8 @@ internal sealed class GatewayMetrics
         var meter = meters.Create(MeterName);
         _decisions = meter.CreateCounter<long>("identity_gateway_decisions", description: "Requests by outcome: tool, action, risk tier and decision (allow, deny, approval-required).");
         _addedLatency = meter.CreateHistogram("identity_gateway_added_latency_seconds", "s", "Time the gateway spent on a request besides waiting for the upstream (validation, mapping, policy, approvals, audit), by decision.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
-        _upstreamErrors = meter.CreateCounter<long>("identity_gateway_upstream_errors", description: "Allowed requests the upstream did not answer, by reason (unavailable: no connection or a failed exchange; timeout: Upstream:Timeout or Upstream:IdleTimeout).");
-        _upstreamErrors.Add(0, new KeyValuePair<string, object?>("reason", "unavailable"));
-        _upstreamErrors.Add(0, new KeyValuePair<string, object?>("reason", "timeout"));
+        // Observed, so both series exist from the first scrape on, whenever the exporter started listening.
+        meter.CreateObservableCounter("identity_gateway_upstream_errors", ObserveUpstreamErrors, description: "Allowed requests the upstream did not answer, by reason (unavailable: no connection or a failed exchange; timeout: Upstream:Timeout or Upstream:IdleTimeout).");
     }
 
     /// <summary>Counts the request an audit record describes and the latency the gateway added to it.</summary>
@@ -73,7 +73,13 @@ internal sealed class GatewayMetrics
     }
 
     /// <summary>Counts an upstream failure.</summary>
-    public void UpstreamFailed(bool timeout) => _upstreamErrors.Add(1, new KeyValuePair<string, object?>("reason", timeout ? "timeout" : "unavailable"));
+    public void UpstreamFailed(bool timeout) => Interlocked.Increment(ref timeout ? ref _timeouts : ref _unavailable);
+
+    private IEnumerable<Measurement<long>> ObserveUpstreamErrors() =>
+    [
+        new(Interlocked.Read(ref _unavailable), new KeyValuePair<string, object?>("reason", "unavailable")),
+        new(Interlocked.Read(ref _timeouts), new KeyValuePair<string, object?>("reason", "timeout")),
+    ];
 
     private string ToolLabel(string? tool)
     {

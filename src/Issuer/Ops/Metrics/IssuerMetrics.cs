@@ -34,11 +34,13 @@ internal sealed class IssuerMetrics
     private readonly TimeSpan _staleAfter;
     private readonly Counter<long> _jobRuns;
     private readonly Counter<long> _jobFailures;
-    private readonly Counter<long> _minted;
     private readonly Histogram<double> _signing;
     private readonly Counter<long> _agentApiRequests;
     private readonly Histogram<double> _syncDuration;
-    private readonly Counter<long> _datastoreErrors;
+    private long _mintedX509;
+    private long _mintedJwt;
+    private long _transientDatastoreErrors;
+    private long _otherDatastoreErrors;
     private readonly KeyValuePair<string, object?> _replica;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSuccess = new(StringComparer.Ordinal);
     private volatile ExpiryScan? _scan;
@@ -62,19 +64,13 @@ internal sealed class IssuerMetrics
         meter.CreateObservableGauge("identity_issuer_crl_next_update_seconds", ObserveCrls, "s", "Seconds until a stored CRL's nextUpdate (negative once it is overdue).");
 
         _replica = Tag("replica", ca.Value.ReplicaName);
-        _minted = meter.CreateCounter<long>("identity_issuer_svids_minted", description: "SVIDs this replica minted and recorded, by kind (x509, jwt).");
+        // Counters with fixed label sets are observed rather than added to: their series exist from the
+        // first scrape on (rate() and increase() see the first one), whenever the exporter started listening.
+        meter.CreateObservableCounter("identity_issuer_svids_minted", ObserveMinted, description: "SVIDs this replica minted and recorded, by kind (x509, jwt).");
         _signing = meter.CreateHistogram("identity_issuer_signing_duration_seconds", "s", "Time to sign one SVID through the key manager (X.509: encode and sign the certificate; JWT: sign the digest).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SigningBuckets });
         _agentApiRequests = meter.CreateCounter<long>("identity_issuer_agent_api_requests", description: "Requests on the agent API by route and HTTP status.");
         _syncDuration = meter.CreateHistogram("identity_issuer_agent_sync_duration_seconds", "s", "Time to answer one agent sync request (one page), from arrival to the last byte written.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SyncBuckets });
-        _datastoreErrors = meter.CreateCounter<long>("identity_issuer_datastore_errors", description: "Datastore operations that failed with a database fault, by whether a retry may help (transient).");
-        foreach (var kind in (string[])["x509", "jwt"])
-        {
-            // Zeros make the series exist from the start, so rate() and increase() see the first one.
-            _minted.Add(0, Tag("kind", kind), _replica);
-        }
-
-        _datastoreErrors.Add(0, Tag("transient", "true"));
-        _datastoreErrors.Add(0, Tag("transient", "false"));
+        meter.CreateObservableCounter("identity_issuer_datastore_errors", ObserveDatastoreErrors, description: "Datastore operations that failed with a database fault, by whether a retry may help (transient).");
     }
 
 
@@ -101,7 +97,7 @@ internal sealed class IssuerMetrics
     }
 
     /// <summary>Records <paramref name="count"/> SVIDs of <paramref name="kind"/> minted and recorded by this replica.</summary>
-    public void Minted(SvidKind kind, int count) => _minted.Add(count, Tag("kind", SvidKindLabel(kind)), _replica);
+    public void Minted(SvidKind kind, int count) => Interlocked.Add(ref kind == SvidKind.Jwt ? ref _mintedJwt : ref _mintedX509, count);
 
     /// <summary>Records how long one signature took.</summary>
     public void Signed(SvidKind kind, TimeSpan elapsed) => _signing.Record(elapsed.TotalSeconds, Tag("kind", SvidKindLabel(kind)));
@@ -118,7 +114,7 @@ internal sealed class IssuerMetrics
     }
 
     /// <summary>Records a datastore fault.</summary>
-    public void DatastoreError(bool transient) => _datastoreErrors.Add(1, Tag("transient", transient ? "true" : "false"));
+    public void DatastoreError(bool transient) => Interlocked.Increment(ref transient ? ref _transientDatastoreErrors : ref _otherDatastoreErrors);
 
     /// <summary>Publishes a scan's results; the expiry gauges describe it from now on.</summary>
     public void PublishScan(ExpiryScan scan) => _scan = scan;
@@ -128,6 +124,18 @@ internal sealed class IssuerMetrics
         var scan = _scan;
         return scan is not null && _time.GetUtcNow() - scan.ScannedAt <= _staleAfter ? scan : null;
     }
+
+    private IEnumerable<Measurement<long>> ObserveMinted() =>
+    [
+        new(Interlocked.Read(ref _mintedX509), Tag("kind", "x509"), _replica),
+        new(Interlocked.Read(ref _mintedJwt), Tag("kind", "jwt"), _replica),
+    ];
+
+    private IEnumerable<Measurement<long>> ObserveDatastoreErrors() =>
+    [
+        new(Interlocked.Read(ref _transientDatastoreErrors), Tag("transient", "true")),
+        new(Interlocked.Read(ref _otherDatastoreErrors), Tag("transient", "false")),
+    ];
 
     private IEnumerable<Measurement<double>> ObserveLastSuccess() =>
         _lastSuccess.Select(kv => new Measurement<double>(Seconds(kv.Value), Tag("job", kv.Key)));
