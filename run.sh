@@ -160,6 +160,7 @@ cat <<TRY
 Issuer, agent, sample tool API and gateway are running (logs: $data/*.log; stop: ./run.sh stop).
 Trust domain example.org; admin socket $data/admin.sock; Workload API $socket;
 bundle endpoint https://127.0.0.1:8443/; agent API https://127.0.0.1:8081; health http://127.0.0.1:8088/health/ready;
+metrics http://127.0.0.1:8088/metrics (issuer), :8089/metrics (agent), :8090/metrics (gateway);
 gateway https://localhost:9443 (policy deploy/policy.sample.json, audit $gateway_dir/audit.log) in front of
 the sample tool API https://127.0.0.1:9090.
 
