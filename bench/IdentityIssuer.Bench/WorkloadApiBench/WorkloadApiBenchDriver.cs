@@ -154,6 +154,7 @@ internal static class WorkloadApiBenchDriver
             $"--Agent:TrustBundleFile={bundleFile}",
             $"--Agent:DataDirectory={Path.Combine(root, "agent")}",
             $"--WorkloadApi:SocketPath={apiSocket}",
+            "--Ops:Port=0",
             // Only the sync service at Debug: one line per minted workload SVID, counted below.
             "--Logging:LogLevel:IdentityIssuer.Agent.Sync.AgentService=Debug",
             "--join-token", token.Token,
