@@ -38,7 +38,7 @@ internal sealed class AgentMetrics
         // Counters with fixed label sets are observed rather than added to: their series exist from the
         // first scrape on (rate() and increase() see the first one), whenever the exporter started listening.
         meter.CreateObservableCounter("identity_agent_syncs", ObserveSyncs, description: "Sync rounds with the issuer (attest or renew when due, sync, mint what is due), by result (success, failure).");
-        meter.CreateObservableCounter("identity_agent_svid_rotations", ObserveRotations, description: "SVIDs replaced by a new one: svid=agent (the agent's own, renewed or attested again) or workload (a workload X509-SVID re-minted).");
+        meter.CreateObservableCounter("identity_agent_svid_rotations", ObserveRotations, description: "SVIDs replaced by a new one: svid=agent (the agent's own, renewed) or workload (a workload X509-SVID replaced by a new one).");
         _workloadApiCalls = meter.CreateCounter<long>("identity_agent_workload_api_calls", description: "Finished gRPC calls on the Workload API socket by service, method and status code.");
         meter.CreateObservableGauge("identity_agent_svids", ObserveSvids, description: "Workload X509-SVIDs the agent holds and serves.");
         meter.CreateObservableGauge("identity_agent_svid_expiry_seconds", ObserveExpiry, "s", "Seconds until an SVID expires: svid=agent (the agent's own) or workload (the soonest workload X509-SVID); negative once expired.");
