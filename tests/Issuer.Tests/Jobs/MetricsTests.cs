@@ -78,6 +78,24 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task AgentApiRequests_ToPathsOutsideTheApi_CollapseIntoOneRoute_AndSyncsAreTimed()
+    {
+        await using var issuer = await StartAsync();
+        var metrics = issuer.Provider.GetRequiredService<IssuerMetrics>();
+
+        metrics.AgentApiRequest("/agent/v1/sync", 200, TimeSpan.FromMilliseconds(3));
+        metrics.AgentApiRequest("/agent/v1/nothing-here", 404, TimeSpan.Zero);
+        metrics.AgentApiRequest("/wp-admin/" + Guid.NewGuid(), 404, TimeSpan.Zero);
+        var samples = PrometheusText.Parse(await issuer.ScrapeMetricsAsync());
+
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_agent_api_requests_total", ("route", "sync"), ("status", "200")));
+        Assert.Equal(2, PrometheusText.Value(samples, "identity_issuer_agent_api_requests_total", ("route", "unknown"), ("status", "404")));
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_agent_sync_duration_seconds_count"));
+        Assert.Equal(1, PrometheusText.Value(samples, "identity_issuer_agent_sync_duration_seconds_bucket", ("le", "0.005")));
+        Assert.DoesNotContain(samples, s => s.Labels.Values.Any(v => v.Contains("wp-admin", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task AfterAScan_CountsExpiringSvidsAgentsRevocationsAndCrls()
     {
         await using var issuer = await StartAsync();
