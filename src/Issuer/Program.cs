@@ -14,6 +14,8 @@ root.Subcommands.Add(TokenCommands.Create());
 root.Subcommands.Add(BundleCommands.Create());
 root.Subcommands.Add(SvidCommands.Create());
 root.Subcommands.Add(AuthorityCommands.Create());
+root.Subcommands.Add(UpstreamCommands.Create());
+root.Subcommands.Add(KeyCommands.Create());
 root.Subcommands.Add(ServerCommands.Healthcheck());
 // The host stops gracefully on SIGTERM/SIGINT itself; the parser's own handler would cut that
 // short after two seconds and exit 143.

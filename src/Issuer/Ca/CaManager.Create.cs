@@ -22,8 +22,9 @@ internal sealed partial class CaManager
         var notBefore = now.AddSeconds(-10);
         var notAfter = now + _options.Ttl;
 
+        var root = _upstreamRoot is null ? null : await _upstreamRoot.RequireCurrentAsync(cancellationToken);
         var subject = X509Extensions.NameWith(_options.Subject, serialNumber: Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
-        var request = new CertificateRequest(subject, signer.PublicKey, KeyTypes.DefaultHash(keyType));
+        var request = new CertificateRequest(subject, signer.PublicKey, root is null ? KeyTypes.DefaultHash(keyType) : RootHash(root));
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         var ski = new X509SubjectKeyIdentifierExtension(signer.PublicKey, false);
@@ -33,7 +34,20 @@ internal sealed partial class CaManager
         X509Certificate2 certificate;
         IReadOnlyList<X509Certificate2> above;
         IReadOnlyList<X509Certificate2> roots;
-        if (_options.HasUpstream)
+        if (root is not null)
+        {
+            using var rootCertificate = X509CertificateLoader.LoadCertificate(root.Certificate);
+            if (notAfter > root.NotAfter)
+            {
+                notAfter = root.NotAfter;
+            }
+
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(rootCertificate, true, false));
+            certificate = await _upstreamRoot!.SignIntermediateAsync(request, root, notBefore, notAfter, X509Extensions.NewSerialNumber(), cancellationToken);
+            above = [];
+            roots = [X509CertificateLoader.LoadCertificate(root.Certificate)];
+        }
+        else if (_options.HasUpstream)
         {
             using var upstream = UpstreamAuthority.Load(_options);
             if (notAfter > upstream.Certificate.NotAfter.ToUniversalTime())
@@ -108,6 +122,13 @@ internal sealed partial class CaManager
         await _store.UpsertAuthorityAsync(record, cancellationToken);
         LogAuthorityCreated(_logger, "jwt", kid, keyId, status, notAfter);
         return new JwtSigningAuthority(record, signer);
+    }
+
+    /// <summary>The hash an upstream root signs with, by its key type (SHA-384 for P-384, else SHA-256).</summary>
+    private static HashAlgorithmName RootHash(UpstreamRoot root)
+    {
+        using var certificate = X509CertificateLoader.LoadCertificate(root.Certificate);
+        return KeyTypes.TryParse(X509Extensions.DescribeKey(certificate.PublicKey), out var rootKeyType) ? KeyTypes.DefaultHash(rootKeyType) : HashAlgorithmName.SHA256;
     }
 
     /// <summary>A key id that never reuses an existing one: slot, creation second and a random suffix.</summary>

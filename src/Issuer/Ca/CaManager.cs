@@ -27,14 +27,16 @@ internal sealed partial class CaManager
     private readonly TrustDomain _trustDomain;
     private readonly TimeProvider _time;
     private readonly ILogger<CaManager> _logger;
+    private readonly UpstreamRootAuthority? _upstreamRoot;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile X509Authority? _x509;
     private volatile JwtSigningAuthority? _jwt;
     private volatile X509Authority? _preparedX509;
     private volatile JwtSigningAuthority? _preparedJwt;
 
-    public CaManager(IDataStore store, IKeyManager keys, IOptions<CaOptions> options, IOptions<IssuerOptions> issuer, TimeProvider time, ILogger<CaManager> logger)
+    public CaManager(IDataStore store, IKeyManager keys, IOptions<CaOptions> options, IOptions<IssuerOptions> issuer, TimeProvider time, ILogger<CaManager> logger, UpstreamRootAuthority? upstreamRoot = null)
     {
+        _upstreamRoot = upstreamRoot is { IsConfigured: true } ? upstreamRoot : null;
         _store = store;
         _keys = keys;
         _options = options.Value;
@@ -64,6 +66,12 @@ internal sealed partial class CaManager
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            if (_upstreamRoot is not null)
+            {
+                // Refuse to start without the root rather than fall back to a self-signed CA.
+                await _upstreamRoot.RequireCurrentAsync(cancellationToken);
+            }
+
             var (x509, preparedX509) = await ResumeAsync(AuthorityKind.X509, cancellationToken);
             _x509 = x509 is null ? await CreateX509Async(FirstSlot, AuthorityStatus.Active, cancellationToken) : await MaterializeX509Async(x509, cancellationToken);
             _preparedX509 = preparedX509 is null ? null : await MaterializeX509Async(preparedX509, cancellationToken);

@@ -1,7 +1,7 @@
 namespace IdentityIssuer.Issuer.Ca;
 
 /// <summary>The <c>Ca</c> configuration section: the X.509 CA and the JWT signing key.</summary>
-public sealed class CaOptions
+internal sealed class CaOptions
 {
     /// <summary>The section name.</summary>
     public const string SectionName = "Ca";
@@ -45,6 +45,13 @@ public sealed class CaOptions
 
     /// <summary>Validity (nextUpdate − thisUpdate) of the CRLs the CA signs; a new one is signed at half of it, or at once on a revocation.</summary>
     public TimeSpan CrlTtl { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// The <c>Ca:Upstream</c> section: a root CA whose key is held by its own key manager
+    /// (<c>Ca:Upstream:KeyManager</c>); the X.509 CA becomes an intermediate under it. Mutually
+    /// exclusive with <see cref="UpstreamCertificateFile"/>.
+    /// </summary>
+    public UpstreamRootOptions Upstream { get; set; } = new();
 
     /// <summary>True when an upstream CA is configured.</summary>
     public bool HasUpstream => UpstreamCertificateFile.Length > 0 || UpstreamKeyFile.Length > 0;

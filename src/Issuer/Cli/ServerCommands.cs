@@ -12,7 +12,7 @@ namespace IdentityIssuer.Issuer.Cli;
 /// <summary><c>run</c>, <c>migrate</c> and <c>healthcheck</c>.</summary>
 internal static class ServerCommands
 {
-    private static readonly Option<string> Config = new("--config") { Description = "Configuration file (JSON); environment variables IDENTITY_ISSUER_Section__Key and trailing --Section:Key=value arguments override it" };
+    internal static readonly Option<string> Config = new("--config") { Description = "Configuration file (JSON); environment variables IDENTITY_ISSUER_Section__Key and trailing --Section:Key=value arguments override it" };
 
     public static Command Run()
     {

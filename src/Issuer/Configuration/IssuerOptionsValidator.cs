@@ -91,6 +91,8 @@ internal sealed class IssuerOptionsValidator : IValidateOptions<IssuerOptions>, 
             errors.Add("Ca:UpstreamBundleFile is set but Ca:UpstreamCertificateFile and Ca:UpstreamKeyFile are not");
         }
 
+        UpstreamRootOptionsValidator.Validate(options, errors);
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -126,6 +126,18 @@ public interface IDataStore
     /// <summary>Deletes the journal row of an authority (and its stored CRL); false when there was none.</summary>
     Task<bool> DeleteAuthorityAsync(string id, CancellationToken cancellationToken);
 
+    // Upstream roots.
+
+    /// <summary>Every upstream root, current and replaced, oldest first.</summary>
+    Task<IReadOnlyList<UpstreamRoot>> ListUpstreamRootsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores <paramref name="root"/> as the current upstream root. When there is a current root already,
+    /// nothing changes and the result is false, unless <paramref name="replaceCurrent"/>: then the old one
+    /// stays stored as replaced. Of two adds racing, one wins.
+    /// </summary>
+    Task<bool> AddUpstreamRootAsync(UpstreamRoot root, bool replaceCurrent, CancellationToken cancellationToken);
+
     // Revocation.
 
     /// <summary>

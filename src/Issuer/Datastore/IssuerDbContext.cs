@@ -36,6 +36,9 @@ internal sealed class IssuerDbContext(DbContextOptions<IssuerDbContext> options)
 
     public DbSet<CrlEntity> Crls => Set<CrlEntity>();
 
+    /// <summary>Upstream roots (<c>upstream_roots</c>).</summary>
+    public DbSet<UpstreamRootEntity> UpstreamRoots => Set<UpstreamRootEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<RegistrationEntryEntity>(b =>
@@ -139,6 +142,13 @@ internal sealed class IssuerDbContext(DbContextOptions<IssuerDbContext> options)
             b.ToTable("crls");
             b.HasKey(c => c.AuthorityId).HasName("pk_crls");
             b.Property(c => c.CrlNumber).ValueGeneratedNever();
+        });
+
+        modelBuilder.Entity<UpstreamRootEntity>(b =>
+        {
+            b.ToTable("upstream_roots");
+            b.HasKey(r => r.Id).HasName("pk_upstream_roots");
+            b.HasIndex(r => r.Current).IsUnique().HasDatabaseName("ux_upstream_roots_current");
         });
 
         foreach (var entityType in modelBuilder.Model.GetEntityTypes())

@@ -62,6 +62,7 @@ internal static class IssuerHost
         services.TryAddSingleton(TimeProvider.System);
         services.AddIssuerDatastore(configuration, dataDirectory);
         services.AddKeyManager(configuration, dataDirectory);
+        services.AddUpstreamRoot(dataDirectory);
         services.TryAddSingleton<CaManager>();
         services.TryAddSingleton<X509SvidMinter>();
         services.TryAddSingleton<JwtSvidMinter>();

@@ -28,32 +28,47 @@ public static class KeyManagementServiceCollectionExtensions
 
         services.AddOptions<KeyManagerOptions>()
             .Bind(configuration.GetSection(KeyManagerOptions.SectionName))
-            .PostConfigure(options => ApplyDefaults(options, dataDirectory, getEnvironmentVariable))
+            .PostConfigure(options => ApplyDefaults(options, KeyManagerOptions.SectionName, Path.Combine(dataDirectory, "keys"), getEnvironmentVariable))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeyManagerOptions>, KeyManagerOptionsValidator>());
-        services.TryAddSingleton<IKeyManager>(CreateKeyManager);
+        services.TryAddSingleton<IKeyManager>(provider =>
+            Create(provider.GetRequiredService<IOptions<KeyManagerOptions>>().Value, KeyManagerOptions.SectionName, provider));
         return services;
     }
 
-    private static void ApplyDefaults(KeyManagerOptions options, string dataDirectory, Func<string, string?> getEnvironmentVariable)
+    /// <summary>
+    /// Fills in what a key-manager section leaves out: the disk directory (<paramref name="defaultDiskDirectory"/>)
+    /// and, when <paramref name="getEnvironmentVariable"/> is given, the disk encryption key from
+    /// <see cref="DiskKeyManagerOptions.EncryptionKeyEnvironmentVariable"/>. Records where the encryption
+    /// key came from so that errors name <c>&lt;sectionPath&gt;:Disk:EncryptionKey</c> or the variable.
+    /// </summary>
+    internal static void ApplyDefaults(KeyManagerOptions options, string sectionPath, string defaultDiskDirectory, Func<string, string?>? getEnvironmentVariable)
     {
         options.Disk ??= new DiskKeyManagerOptions();
+        options.Disk.EncryptionKeySource = $"{sectionPath}:Disk:EncryptionKey";
         if (string.IsNullOrWhiteSpace(options.Disk.Directory))
         {
-            options.Disk.Directory = Path.Combine(dataDirectory, "keys");
+            options.Disk.Directory = defaultDiskDirectory;
         }
 
         if (string.IsNullOrEmpty(options.Disk.EncryptionKey)
-            && getEnvironmentVariable(DiskKeyManagerOptions.EncryptionKeyEnvironmentVariable) is { Length: > 0 } fromEnvironment)
+            && getEnvironmentVariable?.Invoke(DiskKeyManagerOptions.EncryptionKeyEnvironmentVariable) is { Length: > 0 } fromEnvironment)
         {
             options.Disk.EncryptionKey = fromEnvironment;
             options.Disk.EncryptionKeySource = DiskKeyManagerOptions.EncryptionKeyEnvironmentVariable;
         }
     }
 
-    private static IKeyManager CreateKeyManager(IServiceProvider services)
+    /// <summary>
+    /// Builds the key manager a section describes (validated by <see cref="KeyManagerOptionsValidator.Validate(KeyManagerOptions, string, List{string})"/>
+    /// with the same <paramref name="sectionPath"/>): the issuer's <c>KeyManager</c>, or any other
+    /// section such as <c>Ca:Upstream:KeyManager</c>. The caller owns the result.
+    /// </summary>
+    internal static IKeyManager Create(KeyManagerOptions options, string sectionPath, IServiceProvider services)
     {
-        var options = services.GetRequiredService<IOptions<KeyManagerOptions>>().Value;
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sectionPath);
+        ArgumentNullException.ThrowIfNull(services);
         if (string.Equals(options.Type.Trim(), KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
         {
             return new MemoryKeyManager();
@@ -63,7 +78,7 @@ public static class KeyManagementServiceCollectionExtensions
         var encryptionKey = string.IsNullOrEmpty(disk.EncryptionKey)
             ? null
             : KeyManagerOptionsValidator.DecodeEncryptionKey(disk.EncryptionKey)
-                ?? throw new OptionsValidationException(KeyManagerOptions.SectionName, typeof(KeyManagerOptions),
+                ?? throw new OptionsValidationException(sectionPath, typeof(KeyManagerOptions),
                     [$"{disk.EncryptionKeySource} must be {DiskKeyFile.EncryptionKeyLength} bytes in base64"]);
         try
         {

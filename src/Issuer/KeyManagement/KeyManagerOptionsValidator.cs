@@ -10,11 +10,24 @@ internal sealed class KeyManagerOptionsValidator : IValidateOptions<KeyManagerOp
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
+        Validate(options, KeyManagerOptions.SectionName, errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// Checks a key-manager section found at <paramref name="sectionPath"/> (<c>KeyManager</c>,
+    /// <c>Ca:Upstream:KeyManager</c>, …), adding one error per problem, each naming the full setting path.
+    /// </summary>
+    internal static void Validate(KeyManagerOptions options, string sectionPath, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sectionPath);
+        ArgumentNullException.ThrowIfNull(errors);
         var type = options.Type?.Trim();
         var isDisk = string.Equals(type, KeyManagerOptions.DiskType, StringComparison.OrdinalIgnoreCase);
         if (!isDisk && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
         {
-            errors.Add($"{KeyManagerOptions.SectionName}:Type must be '{KeyManagerOptions.MemoryType}' or '{KeyManagerOptions.DiskType}' (got '{options.Type}')");
+            errors.Add($"{sectionPath}:Type must be '{KeyManagerOptions.MemoryType}' or '{KeyManagerOptions.DiskType}' (got '{options.Type}')");
         }
 
         if (isDisk)
@@ -22,11 +35,11 @@ internal sealed class KeyManagerOptionsValidator : IValidateOptions<KeyManagerOp
             var disk = options.Disk ?? new DiskKeyManagerOptions();
             if (string.IsNullOrWhiteSpace(disk.Directory))
             {
-                errors.Add($"{KeyManagerOptions.SectionName}:Disk:Directory must not be empty");
+                errors.Add($"{sectionPath}:Disk:Directory must not be empty");
             }
             else if (disk.Directory.Contains('\0', StringComparison.Ordinal))
             {
-                errors.Add($"{KeyManagerOptions.SectionName}:Disk:Directory is not a valid path");
+                errors.Add($"{sectionPath}:Disk:Directory is not a valid path");
             }
 
             if (!string.IsNullOrEmpty(disk.EncryptionKey) && DecodeEncryptionKey(disk.EncryptionKey) is null)
@@ -35,8 +48,6 @@ internal sealed class KeyManagerOptionsValidator : IValidateOptions<KeyManagerOp
                 errors.Add($"{disk.EncryptionKeySource} must be {DiskKeyFile.EncryptionKeyLength} bytes in base64");
             }
         }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
     /// <summary>The 32 key bytes, or null when <paramref name="base64"/> is not 32 bytes in base64.</summary>

@@ -68,7 +68,8 @@ internal sealed class IssuerServices : IAsyncDisposable
 
     /// <summary>Starts the services; <paramref name="settings"/> override the defaults (memory keys, SQLite in a temp dir). A given directory is left in place on dispose.</summary>
     /// <param name="configure">Changes to the services after the issuer's own are added (e.g. <see cref="HookedDataStore.Install"/>).</param>
-    public static async Task<IssuerServices> StartAsync(IDictionary<string, string?>? settings = null, string? directory = null, FakeTimeProvider? clock = null, Action<IServiceCollection>? configure = null)
+    /// <param name="beforeCa">Runs after the schema is migrated and before the CA starts (e.g. <c>upstream init</c>).</param>
+    public static async Task<IssuerServices> StartAsync(IDictionary<string, string?>? settings = null, string? directory = null, FakeTimeProvider? clock = null, Action<IServiceCollection>? configure = null, Func<IssuerServices, Task>? beforeCa = null)
     {
         var owns = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "issuer-tests-" + Guid.NewGuid().ToString("N"));
@@ -99,6 +100,11 @@ internal sealed class IssuerServices : IAsyncDisposable
         provider.GetRequiredService<IStartupValidator>().Validate();
         var started = new IssuerServices(provider, directory, clock, owns);
         await started.Store.MigrateAsync(CancellationToken.None);
+        if (beforeCa is not null)
+        {
+            await beforeCa(started);
+        }
+
         await started.Ca.InitializeAsync(CancellationToken.None);
         return started;
     }

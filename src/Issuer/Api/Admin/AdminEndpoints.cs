@@ -24,6 +24,7 @@ internal static class AdminEndpoints
     {
         var v1 = app.MapGroup("/v1").AddEndpointFilter<AdminErrorFilter>();
         v1.MapAuthorityApi();
+        v1.MapKeyApi();
 
         v1.MapGet("/health", (CaManager ca) =>
         {
