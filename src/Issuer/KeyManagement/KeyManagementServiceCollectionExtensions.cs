@@ -59,6 +59,11 @@ public static class KeyManagementServiceCollectionExtensions
             return new MemoryKeyManager();
         }
 
+        if (string.Equals(options.Type.Trim(), KeyManagerOptions.Pkcs11Type, StringComparison.OrdinalIgnoreCase))
+        {
+            return Pkcs11KeyManager.Create(options.Pkcs11, KeyManagerOptions.SectionName, services);
+        }
+
         var disk = options.Disk;
         var encryptionKey = string.IsNullOrEmpty(disk.EncryptionKey)
             ? null
