@@ -50,6 +50,9 @@ internal sealed partial class Pkcs11KeyManager : IKeyManager, IDisposable
     /// <summary>The token, as named in messages.</summary>
     public string TokenDescription => _token.Description;
 
+    /// <summary>The token and its session pool.</summary>
+    internal Pkcs11Token Token => _token;
+
     /// <summary>
     /// Loads the module, finds the token, logs in and removes leftovers of interrupted generations.
     /// Throws a non-transient <see cref="KeyManagerException"/> naming the setting under
@@ -205,7 +208,13 @@ internal sealed partial class Pkcs11KeyManager : IKeyManager, IDisposable
             session =>
             {
                 var found = FindPrivateKeys(session, label);
-                return found.Count == 0 ? null : SignerFor(session, keyId, found[^1].Handle, found[^1].ObjectId);
+                if (found.Count == 0)
+                {
+                    _token.ThrowIfAbsent();
+                    return null;
+                }
+
+                return SignerFor(session, keyId, found[^1].Handle, found[^1].ObjectId);
             },
             offload: false,
             cancellationToken), cancellationToken);

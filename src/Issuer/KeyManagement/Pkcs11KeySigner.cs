@@ -123,6 +123,7 @@ internal sealed class Pkcs11KeySigner : IKeySigner
         ThrowIfRetired();
         if (found.Count == 0)
         {
+            _token.ThrowIfAbsent();
             throw new KeyManagerException(
                 $"key '{KeyId}' has been replaced or deleted on {_token.Description}; get the current key from the key manager", isTransient: false);
         }

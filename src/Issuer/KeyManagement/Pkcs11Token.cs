@@ -100,6 +100,13 @@ internal sealed partial class Pkcs11Token : IDisposable
         }
     }
 
+    /// <summary>
+    /// Throws a transient <see cref="KeyManagerException"/> when the token is no longer in its slot.
+    /// Called when a key is not found: a removed token's objects vanish from open sessions, and
+    /// "no such key" must not be reported for "no token".
+    /// </summary>
+    public void ThrowIfAbsent() => FindSlot(atStart: false);
+
     /// <summary>A non-transient exception for a PKCS#11 error that is not a session or device fault.</summary>
     public KeyManagerException Failure(string what, Pkcs11Exception e) =>
         new($"{Description}: {what} failed with {e.RV}", isTransient: IsSessionFault(e.RV), e);
@@ -187,21 +194,21 @@ internal sealed partial class Pkcs11Token : IDisposable
         var labels = new List<string>();
         foreach (var slot in slots)
         {
-            if (_configuredSlotId is { } wanted)
+            if (_configuredSlotId is { } wanted && slot.SlotId != wanted)
             {
-                if (slot.SlotId == wanted)
-                {
-                    _slotId = slot.SlotId;
-                    return slot;
-                }
-
                 continue;
             }
 
             string label;
             try
             {
-                label = slot.GetTokenInfo().Label.TrimEnd(' ', '\0');
+                var info = slot.GetTokenInfo();
+                if (!info.TokenFlags.TokenInitialized)
+                {
+                    continue;
+                }
+
+                label = info.Label.TrimEnd(' ', '\0');
             }
             catch (Pkcs11Exception)
             {
@@ -209,7 +216,7 @@ internal sealed partial class Pkcs11Token : IDisposable
                 continue;
             }
 
-            if (string.Equals(label, _tokenLabel, StringComparison.Ordinal))
+            if (_configuredSlotId is not null || string.Equals(label, _tokenLabel, StringComparison.Ordinal))
             {
                 _slotId = slot.SlotId;
                 return slot;
