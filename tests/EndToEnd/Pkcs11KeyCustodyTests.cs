@@ -132,14 +132,21 @@ public sealed class Pkcs11KeyCustodyTests : IssuerTest, IAsyncLifetime
         _token.Dispose();
     }
 
-    private static IssuerProcess NewIssuer(SoftHsmToken token, string label, string modulePath, string? pin = null)
+    /// <summary>An issuer (not started) whose keys are on <paramref name="token"/>; the PIN comes from the environment.</summary>
+    internal static IssuerProcess NewIssuer(SoftHsmToken token, string label, string modulePath, string? pin = null, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var issuer = IssuerProcess.Create(new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["KeyManager:Type"] = "pkcs11",
             ["KeyManager:Pkcs11:ModulePath"] = modulePath,
             ["KeyManager:Pkcs11:TokenLabel"] = label,
-        });
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
+        var issuer = IssuerProcess.Create(settings);
         foreach (var (name, value) in token.Environment)
         {
             issuer.Environment[name] = value;
@@ -166,7 +173,7 @@ public sealed class Pkcs11KeyCustodyTests : IssuerTest, IAsyncLifetime
     }
 
     /// <summary>The labels of the private key objects in <c>pkcs11-tool --list-objects</c> output, sorted.</summary>
-    private static List<string> PrivateKeyLabels(string listing)
+    internal static List<string> PrivateKeyLabels(string listing)
     {
         var labels = new List<string>();
         var inPrivateKey = false;
@@ -187,5 +194,73 @@ public sealed class Pkcs11KeyCustodyTests : IssuerTest, IAsyncLifetime
 
         labels.Sort(StringComparer.Ordinal);
         return labels;
+    }
+}
+
+/// <summary>
+/// Automatic rotation on a token with a one-minute CA: the next key is created on the token, and the
+/// old authority's key is destroyed on the token once the authority has expired and is pruned.
+/// </summary>
+public sealed class Pkcs11KeyRotationTests : IssuerTest, IAsyncLifetime
+{
+    private static readonly TimeSpan PruneTimeout = TimeSpan.FromMinutes(4);
+
+    private readonly SoftHsmToken _token;
+
+    public Pkcs11KeyRotationTests(ITestOutputHelper output)
+        : this(SoftHsmToken.Create(), output)
+    {
+    }
+
+    private Pkcs11KeyRotationTests(SoftHsmToken token, ITestOutputHelper output)
+        : base(
+            Pkcs11KeyCustodyTests.NewIssuer(token, token.Label, token.ModulePath, extra: new Dictionary<string, string>
+            {
+                ["Ca:Ttl"] = "00:01:00",
+                ["Jobs:RotationCheckInterval"] = "00:00:01",
+                ["Jobs:PruneInterval"] = "00:00:01",
+                ["Jobs:AuthorityRetention"] = "00:00:00",
+            }),
+            output)
+    {
+        _token = token;
+    }
+
+    [Fact]
+    public async Task ExpiredAuthority_AfterPruning_ItsKeyIsGoneFromTheTokenAndTheNextKeySigns()
+    {
+        var first = Assert.Single(await X509KeyLabelsAsync());
+        Assert.StartsWith("identity-issuer/x509-ca-A-", first, StringComparison.Ordinal);
+
+        using var deadline = new CancellationTokenSource(PruneTimeout);
+        List<string> labels;
+        do
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), deadline.Token);
+            labels = await X509KeyLabelsAsync();
+        }
+        while (labels.Contains(first));
+
+        Assert.NotEmpty(labels);
+        Assert.Contains("Deleted CA key " + first["identity-issuer/".Length..], Issuer.Log, StringComparison.Ordinal);
+        var bundle = Path.Combine(Issuer.Directory, "bundle.pem");
+        await File.WriteAllTextAsync(bundle, (await CliAsync("bundle", "show")).ShouldSucceed().StdOut);
+        (await CliAsync("svid", "mint", "x509", "--spiffe-id", "spiffe://example.org/demo/next-key", "--write", "next")).ShouldSucceed();
+        (await OpenSslAsync("verify", "-CAfile", bundle, Path.Combine(Issuer.Directory, "next", "svid.pem"))).ShouldSucceed();
+    }
+
+    public Task InitializeAsync() => Issuer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await Issuer.DisposeAsync();
+        _token.Dispose();
+    }
+
+    private async Task<List<string>> X509KeyLabelsAsync()
+    {
+        var (exitCode, output) = await _token.Pkcs11ToolAsync(["--list-objects"]);
+        Assert.Equal(0, exitCode);
+        return [.. Pkcs11KeyCustodyTests.PrivateKeyLabels(output).Where(l => l.StartsWith("identity-issuer/x509-ca-", StringComparison.Ordinal))];
     }
 }
