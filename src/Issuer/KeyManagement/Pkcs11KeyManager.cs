@@ -47,9 +47,6 @@ internal sealed partial class Pkcs11KeyManager : IKeyManager, IDisposable
     /// <inheritdoc />
     public string Name => "pkcs11";
 
-    /// <summary>The token, as named in messages.</summary>
-    public string TokenDescription => _token.Description;
-
     /// <summary>The token and its session pool.</summary>
     internal Pkcs11Token Token => _token;
 

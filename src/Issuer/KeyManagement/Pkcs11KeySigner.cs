@@ -50,9 +50,6 @@ internal sealed class Pkcs11KeySigner : IKeySigner
     /// <remarks>A new object on every read, so one caller cannot change what another sees.</remarks>
     public PublicKey PublicKey => Pkcs11KeyTemplates.ToPublicKey(_subjectPublicKeyInfo);
 
-    /// <summary>The SubjectPublicKeyInfo, for comparisons.</summary>
-    public ReadOnlySpan<byte> SubjectPublicKeyInfo => _subjectPublicKeyInfo;
-
     /// <inheritdoc />
     public async ValueTask<byte[]> SignDigestAsync(ReadOnlyMemory<byte> digest, HashAlgorithmName hashAlgorithm, CancellationToken cancellationToken)
     {
