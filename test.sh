@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of IdentityIssuer on a fresh Debian machine:
-#   1. installs what the tests need (PostgreSQL server binaries, openssl, nginx, promtool) when missing,
+#   1. installs what the tests need (PostgreSQL server binaries, openssl, nginx, promtool, softhsm2, opensc) when missing,
 #   2. starts a throwaway PostgreSQL cluster on a random loopback port (removed on exit),
 #   3. builds the solution (warnings are errors) and runs every test project,
 #   4. ends with "tests: N passed, N failed, N skipped".
@@ -29,6 +29,9 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 # promtool (from Debian's prometheus package) checks the issuer's /metrics as Prometheus would.
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# A real PKCS#11 token for the pkcs11 key manager's tests: SoftHSM2 and OpenSC's pkcs11-tool.
+command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then

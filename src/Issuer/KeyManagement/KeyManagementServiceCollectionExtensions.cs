@@ -74,6 +74,11 @@ public static class KeyManagementServiceCollectionExtensions
             return new MemoryKeyManager();
         }
 
+        if (string.Equals(options.Type.Trim(), KeyManagerOptions.Pkcs11Type, StringComparison.OrdinalIgnoreCase))
+        {
+            return Pkcs11KeyManager.Create(options.Pkcs11, sectionPath, services);
+        }
+
         var disk = options.Disk;
         var encryptionKey = string.IsNullOrEmpty(disk.EncryptionKey)
             ? null

@@ -12,12 +12,18 @@ internal sealed class KeyManagerOptions
     /// <summary>Value of <see cref="Type"/> for <see cref="DiskKeyManager"/>.</summary>
     public const string DiskType = "disk";
 
+    /// <summary>Value of <see cref="Type"/> for <see cref="Pkcs11KeyManager"/>.</summary>
+    public const string Pkcs11Type = "pkcs11";
+
     /// <summary>
-    /// <c>memory</c> or <c>disk</c> (the default: keys survive restarts). Memory keys are lost when
+    /// <c>memory</c>, <c>disk</c> (the default: keys survive restarts) or <c>pkcs11</c> (keys on an HSM). Memory keys are lost when
     /// the process exits, so every start needs a new CA.
     /// </summary>
     public string Type { get; set; } = DiskType;
 
     /// <summary>Settings of the disk key manager.</summary>
     public DiskKeyManagerOptions Disk { get; set; } = new();
+
+    /// <summary>Settings of the PKCS#11 key manager.</summary>
+    public Pkcs11KeyManagerOptions Pkcs11 { get; set; } = new();
 }

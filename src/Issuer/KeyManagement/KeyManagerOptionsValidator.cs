@@ -25,9 +25,15 @@ internal sealed class KeyManagerOptionsValidator : IValidateOptions<KeyManagerOp
         ArgumentNullException.ThrowIfNull(errors);
         var type = options.Type?.Trim();
         var isDisk = string.Equals(type, KeyManagerOptions.DiskType, StringComparison.OrdinalIgnoreCase);
-        if (!isDisk && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
+        var isPkcs11 = string.Equals(type, KeyManagerOptions.Pkcs11Type, StringComparison.OrdinalIgnoreCase);
+        if (!isDisk && !isPkcs11 && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
         {
-            errors.Add($"{sectionPath}:Type must be '{KeyManagerOptions.MemoryType}' or '{KeyManagerOptions.DiskType}' (got '{options.Type}')");
+            errors.Add($"{sectionPath}:Type must be '{KeyManagerOptions.MemoryType}', '{KeyManagerOptions.DiskType}' or '{KeyManagerOptions.Pkcs11Type}' (got '{options.Type}')");
+        }
+
+        if (isPkcs11)
+        {
+            Pkcs11KeyManagerOptions.Validate(options.Pkcs11, sectionPath, errors);
         }
 
         if (isDisk)

@@ -79,6 +79,9 @@ public class IssuerProcess : ServiceProcess, IAsyncLifetime
     /// <inheritdoc />
     public override string Name => "issuer";
 
+    /// <summary>Extra environment variables for the issuer process (e.g. <c>SOFTHSM2_CONF</c>, a PIN); set before <see cref="StartAsync"/>.</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Runs an admin command against this issuer (the socket comes from the environment).</summary>
     public Task<ProcessResult> CliAsync(params string[] args) => Cli.RunAsync(args, CliEnvironment, Directory);
 
@@ -87,7 +90,7 @@ public class IssuerProcess : ServiceProcess, IAsyncLifetime
     {
         await WriteConfigAsync();
         var (fileName, args) = Cli.Command(["run", "--config", ConfigFile]);
-        Launch(fileName, args, Directory);
+        Launch(fileName, args, Directory, Environment);
         await WaitUntilHealthyAsync(SocketPath, () => Cli.RunAsync(["healthcheck", "--socket", SocketPath], workingDirectory: Directory));
     }
 
