@@ -59,6 +59,11 @@ public static class KeyManagementServiceCollectionExtensions
             return new MemoryKeyManager();
         }
 
+        if (string.Equals(options.Type.Trim(), KeyManagerOptions.AwsKmsType, StringComparison.OrdinalIgnoreCase))
+        {
+            return AwsKmsKeyManager.Create(options.AwsKms, KeyManagerOptions.SectionName, services);
+        }
+
         var disk = options.Disk;
         var encryptionKey = string.IsNullOrEmpty(disk.EncryptionKey)
             ? null

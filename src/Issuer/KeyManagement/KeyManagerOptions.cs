@@ -12,6 +12,9 @@ internal sealed class KeyManagerOptions
     /// <summary>Value of <see cref="Type"/> for <see cref="DiskKeyManager"/>.</summary>
     public const string DiskType = "disk";
 
+    /// <summary>Value of <see cref="Type"/> for <see cref="AwsKmsKeyManager"/>.</summary>
+    public const string AwsKmsType = "aws-kms";
+
     /// <summary>
     /// <c>memory</c> or <c>disk</c> (the default: keys survive restarts). Memory keys are lost when
     /// the process exits, so every start needs a new CA.
@@ -20,4 +23,7 @@ internal sealed class KeyManagerOptions
 
     /// <summary>Settings of the disk key manager.</summary>
     public DiskKeyManagerOptions Disk { get; set; } = new();
+
+    /// <summary>Settings of the AWS KMS key manager (<c>aws-kms</c>).</summary>
+    public AwsKmsKeyManagerOptions AwsKms { get; set; } = new();
 }

@@ -12,9 +12,15 @@ internal sealed class KeyManagerOptionsValidator : IValidateOptions<KeyManagerOp
         var errors = new List<string>();
         var type = options.Type?.Trim();
         var isDisk = string.Equals(type, KeyManagerOptions.DiskType, StringComparison.OrdinalIgnoreCase);
-        if (!isDisk && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
+        var isAwsKms = string.Equals(type, KeyManagerOptions.AwsKmsType, StringComparison.OrdinalIgnoreCase);
+        if (!isDisk && !isAwsKms && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
         {
-            errors.Add($"{KeyManagerOptions.SectionName}:Type must be '{KeyManagerOptions.MemoryType}' or '{KeyManagerOptions.DiskType}' (got '{options.Type}')");
+            errors.Add($"{KeyManagerOptions.SectionName}:Type must be '{KeyManagerOptions.MemoryType}', '{KeyManagerOptions.DiskType}' or '{KeyManagerOptions.AwsKmsType}' (got '{options.Type}')");
+        }
+
+        if (isAwsKms)
+        {
+            AwsKmsKeyManagerOptions.Validate(options.AwsKms, KeyManagerOptions.SectionName, errors);
         }
 
         if (isDisk)
