@@ -16,8 +16,8 @@ internal sealed class KeyManagerOptions
     public const string AwsKmsType = "aws-kms";
 
     /// <summary>
-    /// <c>memory</c> or <c>disk</c> (the default: keys survive restarts). Memory keys are lost when
-    /// the process exits, so every start needs a new CA.
+    /// <c>memory</c>, <c>disk</c> (the default: keys survive restarts) or <c>aws-kms</c>. Memory
+    /// keys are lost when the process exits, so every start needs a new CA.
     /// </summary>
     public string Type { get; set; } = DiskType;
 
