@@ -66,6 +66,13 @@ public sealed class AwsKmsTests : IAsyncLifetime
             Assert.Equal(authority, Record(await issuer.CliAsync("authority", "x509", "show", "--output", "json")).ShouldSucceed().StdOut);
             await MintAndVerifyAsync(issuer, "after-restart");
             Assert.True(_kms.Calls("Sign") >= 2, "the SVIDs were not signed by KMS");
+
+            _kms.DenyAccess("Sign");
+            var denied = Record(await issuer.CliAsync("svid", "mint", "x509", "--spiffe-id", "spiffe://example.org/demo/denied", "--write", "denied")).ShouldFail();
+            Assert.Contains("kms:Sign", denied.StdErr, StringComparison.Ordinal);
+            Assert.False(issuer.HasExited, "the issuer exited when KMS refused a signature");
+            _kms.AllowAll();
+            await MintAndVerifyAsync(issuer, "after-denial");
         }
         finally
         {
