@@ -79,6 +79,11 @@ public static class KeyManagementServiceCollectionExtensions
             return Pkcs11KeyManager.Create(options.Pkcs11, sectionPath, services);
         }
 
+        if (string.Equals(options.Type.Trim(), KeyManagerOptions.AwsKmsType, StringComparison.OrdinalIgnoreCase))
+        {
+            return AwsKmsKeyManager.Create(options.AwsKms, sectionPath, services);
+        }
+
         var disk = options.Disk;
         var encryptionKey = string.IsNullOrEmpty(disk.EncryptionKey)
             ? null

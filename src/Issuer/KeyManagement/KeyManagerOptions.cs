@@ -15,9 +15,12 @@ internal sealed class KeyManagerOptions
     /// <summary>Value of <see cref="Type"/> for <see cref="Pkcs11KeyManager"/>.</summary>
     public const string Pkcs11Type = "pkcs11";
 
+    /// <summary>Value of <see cref="Type"/> for <see cref="AwsKmsKeyManager"/>.</summary>
+    public const string AwsKmsType = "aws-kms";
+
     /// <summary>
-    /// <c>memory</c>, <c>disk</c> (the default: keys survive restarts) or <c>pkcs11</c> (keys on an HSM). Memory keys are lost when
-    /// the process exits, so every start needs a new CA.
+    /// <c>memory</c>, <c>disk</c> (the default: keys survive restarts), <c>pkcs11</c> (keys on an HSM) or
+    /// <c>aws-kms</c>. Memory keys are lost when the process exits, so every start needs a new CA.
     /// </summary>
     public string Type { get; set; } = DiskType;
 
@@ -26,4 +29,7 @@ internal sealed class KeyManagerOptions
 
     /// <summary>Settings of the PKCS#11 key manager.</summary>
     public Pkcs11KeyManagerOptions Pkcs11 { get; set; } = new();
+
+    /// <summary>Settings of the AWS KMS key manager (<c>aws-kms</c>).</summary>
+    public AwsKmsKeyManagerOptions AwsKms { get; set; } = new();
 }

@@ -26,14 +26,20 @@ internal sealed class KeyManagerOptionsValidator : IValidateOptions<KeyManagerOp
         var type = options.Type?.Trim();
         var isDisk = string.Equals(type, KeyManagerOptions.DiskType, StringComparison.OrdinalIgnoreCase);
         var isPkcs11 = string.Equals(type, KeyManagerOptions.Pkcs11Type, StringComparison.OrdinalIgnoreCase);
-        if (!isDisk && !isPkcs11 && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
+        var isAwsKms = string.Equals(type, KeyManagerOptions.AwsKmsType, StringComparison.OrdinalIgnoreCase);
+        if (!isDisk && !isPkcs11 && !isAwsKms && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
         {
-            errors.Add($"{sectionPath}:Type must be '{KeyManagerOptions.MemoryType}', '{KeyManagerOptions.DiskType}' or '{KeyManagerOptions.Pkcs11Type}' (got '{options.Type}')");
+            errors.Add($"{sectionPath}:Type must be '{KeyManagerOptions.MemoryType}', '{KeyManagerOptions.DiskType}', '{KeyManagerOptions.Pkcs11Type}' or '{KeyManagerOptions.AwsKmsType}' (got '{options.Type}')");
         }
 
         if (isPkcs11)
         {
             Pkcs11KeyManagerOptions.Validate(options.Pkcs11, sectionPath, errors);
+        }
+
+        if (isAwsKms)
+        {
+            AwsKmsKeyManagerOptions.Validate(options.AwsKms, sectionPath, errors);
         }
 
         if (isDisk)

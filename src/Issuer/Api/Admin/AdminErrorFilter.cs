@@ -1,6 +1,7 @@
 using IdentityIssuer.Issuer.Api.Admin.Contracts;
 using IdentityIssuer.Issuer.Ca;
 using IdentityIssuer.Issuer.Datastore;
+using IdentityIssuer.Issuer.KeyManagement;
 using IdentityIssuer.Issuer.Registration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -40,6 +41,12 @@ internal sealed partial class AdminErrorFilter : IEndpointFilter
         {
             LogFailure(_logger, context.HttpContext.Request.Path, ex);
             return Results.Json(new ErrorView("the datastore is unavailable; try again"), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        catch (KeyManagerException ex)
+        {
+            // The message names the key and the backend's answer, never key material or credentials.
+            LogFailure(_logger, context.HttpContext.Request.Path, ex);
+            return Results.Json(new ErrorView("the key manager failed: " + ex.Message), statusCode: ex.IsTransient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
