@@ -118,8 +118,12 @@ internal sealed partial class WorkloadApiService : SpiffeWorkloadAPI.SpiffeWorkl
             {
                 await responses.WriteAsync(message, cancellationToken);
                 last = message;
-                Log.StreamSent(_logger, method, caller.Process.ProcessId, caller.Process.UserId, snapshot.Version,
-                    string.Join(",", matches.Select(m => m.SpiffeId.ToString())));
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    // The ID list is built only when it is logged: at the default level it never is.
+                    Log.StreamSent(_logger, method, caller.Process.ProcessId, caller.Process.UserId, snapshot.Version,
+                        string.Join(",", matches.Select(m => m.SpiffeId.ToString())));
+                }
             }
 
             // A caller that leaves once it has what it needs is the usual end of a stream: end

@@ -97,14 +97,22 @@ internal sealed class GatewayHttpTransformer(
 
     private void RemoveRefused(System.Net.Http.Headers.HttpHeaders headers)
     {
-        foreach (var name in headers.Select(h => h.Key).ToList())
+        // NonValidated: only the names are looked at, so no value is parsed (enumerating the headers
+        // themselves parses every value of every request); the list exists only when one is refused.
+        List<string>? refused = null;
+        foreach (var header in headers.NonValidated)
         {
-            var normalized = Normalized(name);
+            var normalized = Normalized(header.Key);
             if (HopByHop.Contains(normalized) || SetByTheGateway.Contains(normalized)
                 || (!forwardAuthorization && normalized.Equals("Authorization", StringComparison.OrdinalIgnoreCase)))
             {
-                headers.Remove(name);
+                (refused ??= []).Add(header.Key);
             }
+        }
+
+        foreach (var name in refused ?? [])
+        {
+            headers.Remove(name);
         }
     }
 }
