@@ -174,6 +174,7 @@ internal static class AdminEndpoints
 
         v1.MapAgentAdminApi();
         v1.MapRevocationApi();
+        v1.MapSvidRecordApi();
     }
 
     /// <summary>The self-signed CA is both the SVID's issuer and the bundle root; it is not sent in the chain.</summary>
