@@ -103,15 +103,16 @@ internal sealed partial class EfDataStore
             }
 
             return revoked
-                .OrderByDescending(v => v.Revision)
-                .ThenByDescending(v => v.AuthorityId)
-                .ThenByDescending(v => v.Serial)
                 .Join(
                     db.IssuanceRecords.AsNoTracking().Where(r => r.Kind == x509),
                     v => new { v.Serial, Authority = v.AuthorityId },
                     r => new { r.Serial, Authority = r.SigningAuthority },
-                    (v, r) => new IssuanceRow { Record = r, RevokedAt = v.RevokedAt, Revision = v.Revision })
-                .Take(take);
+                    (v, r) => new { Revocation = v, Record = r })
+                .OrderByDescending(x => x.Revocation.Revision)
+                .ThenByDescending(x => x.Revocation.AuthorityId)
+                .ThenByDescending(x => x.Revocation.Serial)
+                .Take(take)
+                .Select(x => new IssuanceRow { Record = x.Record, RevokedAt = x.Revocation.RevokedAt, Revision = x.Revocation.Revision });
         }
 
         var query = db.IssuanceRecords.AsNoTracking();
