@@ -95,6 +95,31 @@ public sealed class OutputFormatTests : IssuerTest, IClassFixture<IssuerProcess>
     }
 
     [Fact]
+    public async Task SvidListAndShow_WithJsonOutput_DescribeTheSameSvidAsTheirText()
+    {
+        using var minted = ParseJson((await CliAsync("svid", "mint", "x509", "--spiffe-id", Id, "--output", "json")).ShouldSucceed());
+        var serial = minted.RootElement.GetProperty("serial").GetString()!;
+
+        using var listed = ParseJson((await CliAsync("svid", "list", "--spiffe-id", Id, "--page-size", "1000", "--output", "json")).ShouldSucceed());
+        var row = Assert.Single(listed.RootElement.GetProperty("svids").EnumerateArray(), s => s.GetProperty("serial").GetString() == serial);
+        Assert.Equal("x509", row.GetProperty("kind").GetString());
+        var listText = (await CliAsync("svid", "list", "--spiffe-id", Id, "--page-size", "1000")).ShouldSucceed().StdOut;
+        Assert.Contains(listText.Split('\n'), line => line.StartsWith(serial, StringComparison.Ordinal) && line.EndsWith(Id, StringComparison.Ordinal));
+
+        using var shown = ParseJson((await CliAsync("svid", "show", "--serial", serial, "--output", "json")).ShouldSucceed());
+        Assert.Equal(Id, shown.RootElement.GetProperty("svid").GetProperty("spiffeId").GetString());
+        Assert.Equal("not-applicable", shown.RootElement.GetProperty("workload").GetProperty("status").GetString());
+        var showText = (await CliAsync("svid", "show", "--serial", serial)).ShouldSucceed().StdOut;
+        Assert.Contains($"SPIFFE ID         : {Id}", showText, StringComparison.Ordinal);
+        Assert.Contains("Entry             : none", showText, StringComparison.Ordinal);
+
+        var missing = await CliAsync("svid", "show", "--serial", "0a0b", "--output", "json");
+        Assert.Equal(1, missing.ExitCode);
+        using var error = ParseJson(missing);
+        Assert.Contains("no SVID with serial '0a0b'", error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BundleShowPem_IsASelfSignedCaCertificateOpenSslAccepts()
     {
         var pem = (await CliAsync("bundle", "show", "--format", "pem")).ShouldSucceed().StdOut;

@@ -16,6 +16,12 @@ internal interface IIdentityCache
     /// when the identity asked for too many new audience sets within a minute.
     /// </summary>
     Task<CachedJwtSvid> FetchJwtSvidAsync(WorkloadX509Svid identity, IReadOnlyList<string> audience, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Notes that a workload with <paramref name="callerSelectors"/> was handed <paramref name="svids"/>;
+    /// the next SVID signed for those entries reports these selectors to the issuer's issuance record.
+    /// </summary>
+    void NoteServed(IReadOnlyList<WorkloadX509Svid> svids, IReadOnlySet<Attestation.Selectors.Selector> callerSelectors);
 }
 
 /// <summary>A JWT-SVID handed to a workload.</summary>

@@ -17,8 +17,11 @@ internal sealed class IdentityCache : IIdentityCache
 
     public IdentityCache(IJwtSvidIssuer issuer, TimeProvider time, IOptions<AgentOptions> options)
     {
-        _jwts = new JwtSvidCache(issuer, time, options);
+        _jwts = new JwtSvidCache(issuer, time, options, Served);
     }
+
+    /// <summary>Which workload each entry's SVIDs were last handed to (reported with the next sign request).</summary>
+    public ServedWorkloads Served { get; } = new();
 
     public IdentitySnapshot Current => _current ?? throw new IdentityCacheNotReadyException("the agent has not completed its first sync with the issuer yet");
 
@@ -57,6 +60,9 @@ internal sealed class IdentityCache : IIdentityCache
 
         return wait.WaitAsync(cancellationToken);
     }
+
+    public void NoteServed(IReadOnlyList<WorkloadX509Svid> svids, IReadOnlySet<Attestation.Selectors.Selector> callerSelectors) =>
+        Served.Served(svids, callerSelectors);
 
     public Task<CachedJwtSvid> FetchJwtSvidAsync(WorkloadX509Svid identity, IReadOnlyList<string> audience, CancellationToken cancellationToken) =>
         _jwts.FetchAsync(identity, audience, cancellationToken);

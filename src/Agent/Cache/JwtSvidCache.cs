@@ -19,6 +19,7 @@ internal sealed class JwtSvidCache
     private static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(1);
 
     private readonly IJwtSvidIssuer _issuer;
+    private readonly ServedWorkloads? _served;
     private readonly TimeProvider _time;
     private readonly int _capacity;
     private readonly int _newPerMinute;
@@ -27,9 +28,10 @@ internal sealed class JwtSvidCache
     private readonly Dictionary<string, Task<CachedJwt>> _minting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (DateTimeOffset Start, int Count)> _newAudienceSets = new(StringComparer.Ordinal);
 
-    public JwtSvidCache(IJwtSvidIssuer issuer, TimeProvider time, IOptions<AgentOptions> options)
+    public JwtSvidCache(IJwtSvidIssuer issuer, TimeProvider time, IOptions<AgentOptions> options, ServedWorkloads? served = null)
     {
         _issuer = issuer;
+        _served = served;
         _time = time;
         _capacity = options.Value.JwtSvidCacheSize;
         _newPerMinute = options.Value.NewJwtAudiencesPerMinute;
@@ -152,7 +154,7 @@ internal sealed class JwtSvidCache
         {
             // Shared by every caller waiting for this key, so no one caller's cancellation may end it;
             // the issuer client's own call timeout bounds it.
-            var minted = await _issuer.MintJwtAsync(new MintJwtRequest(identity.EntryId, audience), CancellationToken.None);
+            var minted = await _issuer.MintJwtAsync(new MintJwtRequest(identity.EntryId, audience, _served?.For(identity.EntryId)), CancellationToken.None);
             var now = _time.GetUtcNow();
             var svid = new CachedJwtSvid(minted.SpiffeId, minted.Token, identity.Hint, minted.ExpiresAt);
             var entry = new CachedJwt(identity.EntryId, IdentityCache.JwtKeyId(minted.Token), svid, now + ((minted.ExpiresAt - now) / 2), now);

@@ -53,6 +53,7 @@ internal sealed partial class AgentService
             foreach (var gone in _entries.Keys.Where(id => !keep.Contains(id)).ToList())
             {
                 _entries.Remove(gone);
+                _cache.Served.Forget(gone);
                 _dirty = true;
                 LogEntryDropped(_logger, gone);
             }
@@ -101,7 +102,7 @@ internal sealed partial class AgentService
             {
                 var (key, csr) = WorkloadKeys.Create(_options.WorkloadKeyType);
                 keys[entry.Id] = key;
-                items.Add(new SignX509Item(entry.Id, Convert.ToBase64String(csr)));
+                items.Add(new SignX509Item(entry.Id, Convert.ToBase64String(csr), _cache.Served.For(entry.Id)));
             }
 
             var response = await _issuer.SignAsync(new SignX509Request(items), cancellationToken);

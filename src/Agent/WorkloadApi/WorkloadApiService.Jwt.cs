@@ -58,6 +58,8 @@ internal sealed partial class WorkloadApiService
             throw Fail(StatusCode.PermissionDenied, NoIdentityMessage);
         }
 
+        _cache.NoteServed(identities, caller.Selectors);
+
         var audience = request.Audience.ToArray();
         var response = new JWTSVIDResponse();
         foreach (var identity in identities)

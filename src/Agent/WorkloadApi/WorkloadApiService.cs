@@ -116,6 +116,7 @@ internal sealed partial class WorkloadApiService : SpiffeWorkloadAPI.SpiffeWorkl
             var message = build(snapshot, matches);
             if (last is null || !message.Equals(last))
             {
+                _cache.NoteServed(matches, caller.Selectors);
                 await responses.WriteAsync(message, cancellationToken);
                 last = message;
                 if (_logger.IsEnabled(LogLevel.Debug))

@@ -15,31 +15,16 @@ internal static class WorkloadResponses
 {
     /// <summary>
     /// The SVIDs whose entry selectors are all among the caller's, in snapshot order, keeping for each
-    /// non-empty hint only the SVID of the oldest entry (empty hints never collide).
+    /// non-empty hint only the SVID of the oldest entry (empty hints never collide): <see cref="WorkloadMatching"/>,
+    /// the rule the issuer's <c>entry simulate</c> also applies.
     /// </summary>
     public static IReadOnlyList<WorkloadX509Svid> Match(IdentitySnapshot snapshot, IReadOnlySet<Selector> callerSelectors)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        ArgumentNullException.ThrowIfNull(callerSelectors);
-        var matches = snapshot.Svids
-            .Where(svid => svid.Selectors.Count > 0 && SelectorSet.IsSubsetOf(svid.Selectors, callerSelectors))
-            .ToList();
-        return DeduplicateHints(matches);
+        return WorkloadMatching.Match(snapshot.Svids, callerSelectors, KeyOf);
     }
 
-    /// <summary>Keeps the oldest entry's SVID for each non-empty hint; order is otherwise preserved.</summary>
-    public static IReadOnlyList<WorkloadX509Svid> DeduplicateHints(IReadOnlyList<WorkloadX509Svid> svids)
-    {
-        ArgumentNullException.ThrowIfNull(svids);
-        var winners = svids
-            .Where(s => s.Hint.Length > 0)
-            .GroupBy(s => s.Hint, StringComparer.Ordinal)
-            .ToDictionary(
-                g => g.Key,
-                g => g.OrderBy(s => s.EntryCreatedAt).ThenBy(s => s.EntryId, StringComparer.Ordinal).First(),
-                StringComparer.Ordinal);
-        return svids.Where(s => s.Hint.Length == 0 || ReferenceEquals(winners[s.Hint], s)).ToList();
-    }
+    private static WorkloadMatchKey KeyOf(WorkloadX509Svid svid) => new(svid.EntryId, svid.Selectors, svid.Hint, svid.EntryCreatedAt);
 
     /// <summary>The X509SVIDResponse: every matching SVID with the own trust domain's bundle, foreign bundles apart.</summary>
     /// <exception cref="Grpc.Core.RpcException">Unavailable when the snapshot lacks the own trust domain's bundle.</exception>

@@ -38,7 +38,11 @@ internal sealed partial class JwtSvidMinter
     }
 
     /// <summary>Mints one JWT-SVID for <paramref name="spiffeId"/> and the given audience.</summary>
-    public async Task<MintedJwtSvid> MintAsync(SpiffeId spiffeId, IReadOnlyList<string> audience, TimeSpan ttl, string? entryId, string caller, CancellationToken cancellationToken)
+    public Task<MintedJwtSvid> MintAsync(SpiffeId spiffeId, IReadOnlyList<string> audience, TimeSpan ttl, string? entryId, string caller, CancellationToken cancellationToken) =>
+        MintAsync(spiffeId, audience, ttl, entryId, caller, null, cancellationToken);
+
+    /// <summary>Mints one JWT-SVID, recording <paramref name="context"/> (why it was asked for) in its issuance record.</summary>
+    public async Task<MintedJwtSvid> MintAsync(SpiffeId spiffeId, IReadOnlyList<string> audience, TimeSpan ttl, string? entryId, string caller, SvidIssuanceContext? context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spiffeId);
         ArgumentNullException.ThrowIfNull(audience);
@@ -96,6 +100,10 @@ internal sealed partial class JwtSvidMinter
                     KeyType = authority.Algorithm,
                     SigningAuthority = authority.KeyId,
                     CreatedAt = now,
+                    EntryRevision = context?.EntryRevision,
+                    NodeAttestor = context?.NodeAttestor,
+                    NodeSelectors = context?.NodeSelectors,
+                    WorkloadSelectors = context?.WorkloadSelectors,
                 },
             ],
             cancellationToken);

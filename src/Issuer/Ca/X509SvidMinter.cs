@@ -190,6 +190,10 @@ internal sealed partial class X509SvidMinter
             KeyType = keyType,
             SigningAuthority = authority.Id,
             CreatedAt = now,
+            EntryRevision = request.Context?.EntryRevision,
+            NodeAttestor = request.Context?.NodeAttestor,
+            NodeSelectors = request.Context?.NodeSelectors,
+            WorkloadSelectors = request.Context?.WorkloadSelectors,
         };
         return (svid, record);
     }

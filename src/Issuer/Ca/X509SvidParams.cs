@@ -25,6 +25,9 @@ internal sealed record X509SvidParams
 
     /// <summary>Who asked, for the issuance record.</summary>
     public required string Caller { get; init; }
+
+    /// <summary>Why, for the issuance record; null when an admin minted it directly.</summary>
+    public SvidIssuanceContext? Context { get; init; }
 }
 
 /// <summary>A minted X509-SVID and the id of the authority that signed it.</summary>

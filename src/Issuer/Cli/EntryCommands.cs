@@ -4,7 +4,7 @@ using IdentityIssuer.Issuer.Registration;
 
 namespace IdentityIssuer.Issuer.Cli;
 
-/// <summary><c>entry create|update|delete|show|list</c>.</summary>
+/// <summary><c>entry create|update|delete|show|list</c>, and (<see cref="EntrySimulateCommands"/>) <c>entry simulate</c> and <c>--dry-run</c>.</summary>
 internal static class EntryCommands
 {
     public static Command Create()
@@ -15,6 +15,7 @@ internal static class EntryCommands
         entry.Subcommands.Add(Delete());
         entry.Subcommands.Add(Show());
         entry.Subcommands.Add(List());
+        entry.Subcommands.Add(EntrySimulateCommands.Simulate());
         return entry;
     }
 
@@ -31,12 +32,13 @@ internal static class EntryCommands
         var admin = new Option<bool>("--admin") { Description = "Holders may use the admin API" };
         var downstream = new Option<bool>("--downstream") { Description = "Holders may act as a downstream CA" };
         var expiresAt = new Option<DateTimeOffset?>("--expires-at") { Description = "When the entry expires (ISO 8601)" };
+        var dryRun = EntrySimulateCommands.DryRunOption();
 
         var command = new Command(update ? "update" : "create", update
             ? "Update an entry; flags not given keep their values, --selector replaces the whole set"
             : "Create an entry; prints its id")
         {
-            spiffeId, parentId, selectors, x509Ttl, jwtTtl, dns, hint, admin, downstream, expiresAt,
+            spiffeId, parentId, selectors, x509Ttl, jwtTtl, dns, hint, admin, downstream, expiresAt, dryRun,
         };
         if (update)
         {
@@ -80,6 +82,15 @@ internal static class EntryCommands
                 };
             }
 
+            if (result.GetValue(dryRun))
+            {
+                var path = update ? $"v1/entries/{Uri.EscapeDataString(result.GetValue(id)!)}?dryRun=true" : "v1/entries?dryRun=true";
+                EntrySimulateCommands.Print(result, update
+                    ? await client.PutAsync<EntryDryRunView>(path, input, ct)
+                    : await client.PostAsync<EntryDryRunView>(path, input, ct));
+                return 0;
+            }
+
             var view = update
                 ? await client.PutAsync<EntryView>($"v1/entries/{Uri.EscapeDataString(result.GetValue(id)!)}", input, ct)
                 : await client.PostAsync<EntryView>("v1/entries", input, ct);
@@ -92,9 +103,16 @@ internal static class EntryCommands
     private static Command Delete()
     {
         var id = new Option<string>("--id") { Description = "Entry id", Required = true };
-        var command = new Command("delete", "Delete an entry") { id };
+        var dryRun = EntrySimulateCommands.DryRunOption();
+        var command = new Command("delete", "Delete an entry") { id, dryRun };
         command.SetAction((result, ct) => CliCommon.RunAsync(result, ct, async client =>
         {
+            if (result.GetValue(dryRun))
+            {
+                EntrySimulateCommands.Print(result, await client.DeleteAsync<EntryDryRunView>($"v1/entries/{Uri.EscapeDataString(result.GetValue(id)!)}?dryRun=true", ct));
+                return 0;
+            }
+
             var view = await client.DeleteAsync<EntryView>($"v1/entries/{Uri.EscapeDataString(result.GetValue(id)!)}", ct);
             if (CliCommon.IsJson(result))
             {

@@ -7,7 +7,7 @@ using IdentityIssuer.Issuer.KeyManagement;
 namespace IdentityIssuer.Issuer.Cli;
 
 /// <summary>
-/// <c>svid mint x509|jwt</c> and <c>svid revoke</c>. The X.509 key is made here and never leaves this
+/// <c>svid mint x509|jwt</c>, <c>svid revoke</c>, and (<see cref="SvidRecordCommands"/>) <c>svid list|show</c>. The X.509 key is made here and never leaves this
 /// process; only a CSR goes to the issuer.
 /// </summary>
 internal static class SvidCommands
@@ -17,9 +17,11 @@ internal static class SvidCommands
         var mint = new Command("mint", "Mint an SVID directly (for tests and bootstrapping)");
         mint.Subcommands.Add(X509());
         mint.Subcommands.Add(Jwt());
-        var svid = new Command("svid", "Mint and revoke SVIDs");
+        var svid = new Command("svid", "Mint, revoke, list and explain SVIDs");
         svid.Subcommands.Add(mint);
         svid.Subcommands.Add(Revoke());
+        svid.Subcommands.Add(SvidRecordCommands.List());
+        svid.Subcommands.Add(SvidRecordCommands.Show());
         return svid;
     }
 

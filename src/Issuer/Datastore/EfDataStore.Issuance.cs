@@ -86,12 +86,17 @@ internal sealed partial class EfDataStore
         await using var command = connection.CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         var sql = new System.Text.StringBuilder(
-            "INSERT INTO issuance_records (serial, kind, spiffe_id, entry_id, caller, not_before, not_after, key_type, signing_authority, created_at) VALUES ");
+            "INSERT INTO issuance_records (serial, kind, spiffe_id, entry_id, caller, not_before, not_after, key_type, signing_authority, created_at, "
+            + "entry_revision, node_attestor, node_selectors, workload_selectors) VALUES ");
         for (var i = 0; i < chunk.Length; i++)
         {
             var r = chunk[i];
             sql.Append(i == 0 ? "(" : ", (");
-            object?[] values = [r.Serial, r.Kind, r.SpiffeId, r.EntryId, r.Caller, r.NotBefore, r.NotAfter, r.KeyType, r.SigningAuthority, r.CreatedAt];
+            object?[] values =
+            [
+                r.Serial, r.Kind, r.SpiffeId, r.EntryId, r.Caller, r.NotBefore, r.NotAfter, r.KeyType, r.SigningAuthority, r.CreatedAt,
+                r.EntryRevision, r.NodeAttestor, r.NodeSelectors, r.WorkloadSelectors,
+            ];
             for (var j = 0; j < values.Length; j++)
             {
                 var parameter = command.CreateParameter();
@@ -106,70 +111,6 @@ internal sealed partial class EfDataStore
 
         command.CommandText = sql.ToString();
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public Task<Page<IssuanceRecord>> ListIssuanceRecordsAsync(IssuanceFilter filter, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(filter);
-        var pageSize = DatastoreEncoding.PageSize(filter.PageSize);
-        (long CreatedAt, string Serial, int Kind)? after = null;
-        if (filter.PageToken is not null)
-        {
-            var parts = DatastoreEncoding.DecodePageToken(filter.PageToken, 3);
-            after = (DatastoreEncoding.ParseLong(parts[0]), parts[1], (int)DatastoreEncoding.ParseLong(parts[2]));
-        }
-
-        return ReadAsync(
-            "list issuance records",
-            async (db, ct) =>
-            {
-                var query = db.IssuanceRecords.AsNoTracking();
-                if (filter.Serial is { } serial)
-                {
-                    query = query.Where(r => r.Serial == serial);
-                }
-
-                if (filter.SpiffeId is { } spiffeId)
-                {
-                    query = query.Where(r => r.SpiffeId == spiffeId);
-                }
-
-                if (filter.EntryId is { } entryId)
-                {
-                    query = query.Where(r => r.EntryId == entryId);
-                }
-
-                if (filter.Caller is { } caller)
-                {
-                    query = query.Where(r => r.Caller == caller);
-                }
-
-                if (after is { } position)
-                {
-                    var (createdAt, lastSerial, kind) = position;
-                    query = query.Where(r => r.CreatedAt < createdAt
-                        || (r.CreatedAt == createdAt && string.Compare(r.Serial, lastSerial) < 0)
-                        || (r.CreatedAt == createdAt && r.Serial == lastSerial && r.Kind < kind));
-                }
-
-                var rows = await query
-                    .OrderByDescending(r => r.CreatedAt)
-                    .ThenByDescending(r => r.Serial)
-                    .ThenByDescending(r => r.Kind)
-                    .Take(pageSize + 1)
-                    .ToListAsync(ct);
-                var page = rows.Take(pageSize).ToList();
-                string? next = null;
-                if (rows.Count > pageSize)
-                {
-                    var last = page[^1];
-                    next = DatastoreEncoding.EncodePageToken(
-                        DatastoreEncoding.FormatLong(last.CreatedAt), last.Serial, DatastoreEncoding.FormatLong(last.Kind));
-                }
-
-                return new Page<IssuanceRecord>([.. page.Select(ToRecord)], next);
-            },
-            cancellationToken);
     }
 
     public Task<int> PruneIssuanceRecordsAsync(DateTimeOffset notAfterBefore, CancellationToken cancellationToken)
@@ -202,10 +143,14 @@ internal sealed partial class EfDataStore
             KeyType = record.KeyType,
             SigningAuthority = record.SigningAuthority,
             CreatedAt = record.CreatedAt == default ? now : DatastoreEncoding.ToUnixMs(record.CreatedAt),
+            EntryRevision = record.EntryRevision,
+            NodeAttestor = record.NodeAttestor,
+            NodeSelectors = record.NodeSelectors is null ? null : DatastoreEncoding.ToJson(record.NodeSelectors),
+            WorkloadSelectors = record.WorkloadSelectors is null ? null : DatastoreEncoding.ToJson(record.WorkloadSelectors),
         };
     }
 
-    private static IssuanceRecord ToRecord(IssuanceRecordEntity row) => new()
+    private static IssuanceRecord ToRecord(IssuanceRecordEntity row, long? revokedAt) => new()
     {
         Serial = row.Serial,
         Kind = (SvidKind)row.Kind,
@@ -217,5 +162,10 @@ internal sealed partial class EfDataStore
         KeyType = row.KeyType,
         SigningAuthority = row.SigningAuthority,
         CreatedAt = DatastoreEncoding.FromUnixMs(row.CreatedAt),
+        EntryRevision = row.EntryRevision,
+        NodeAttestor = row.NodeAttestor,
+        NodeSelectors = row.NodeSelectors is null ? null : DatastoreEncoding.FromJson(row.NodeSelectors),
+        WorkloadSelectors = row.WorkloadSelectors is null ? null : DatastoreEncoding.FromJson(row.WorkloadSelectors),
+        RevokedAt = revokedAt is { } at ? DatastoreEncoding.FromUnixMs(at) : null,
     };
 }

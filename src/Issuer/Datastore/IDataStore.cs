@@ -150,6 +150,9 @@ public interface IDataStore
     /// <summary>Revoked SVIDs signed by one authority (or every one when null), oldest revocation first.</summary>
     Task<IReadOnlyList<RevokedSvid>> ListRevokedSvidsAsync(string? authorityId, CancellationToken cancellationToken);
 
+    /// <summary>The revocation of the X509-SVID with this serial signed by this authority, or null when it is not revoked (or its revocation was pruned).</summary>
+    Task<RevokedSvid?> GetRevokedSvidAsync(string authorityId, string serial, CancellationToken cancellationToken);
+
     /// <summary>The last revocation revision handed out (0 before the first revocation).</summary>
     Task<long> GetRevocationRevisionAsync(CancellationToken cancellationToken);
 
@@ -200,7 +203,11 @@ public interface IDataStore
     /// </summary>
     Task<bool> AddIssuanceRecordsAsync(IReadOnlyList<IssuanceRecord> records, string agentId, CancellationToken cancellationToken);
 
-    /// <summary>Issuance records matching the filter, newest first, one page at a time.</summary>
+    /// <summary>
+    /// Issuance records matching the filter, one page at a time, each with its revocation time when revoked,
+    /// in the order <see cref="IssuanceFilter"/> describes. Throws <see cref="ArgumentException"/> for a
+    /// page token this filter did not hand out.
+    /// </summary>
     Task<Page<IssuanceRecord>> ListIssuanceRecordsAsync(IssuanceFilter filter, CancellationToken cancellationToken);
 
     /// <summary>Deletes issuance records whose SVID expired before <paramref name="notAfterBefore"/>; returns how many.</summary>

@@ -45,9 +45,44 @@ public sealed record IssuanceRecord
 
     /// <summary>When it was minted.</summary>
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The entry's revision the SVID was minted from; null when unknown (admin mint, or recorded before it was kept).</summary>
+    public long? EntryRevision { get; init; }
+
+    /// <summary>The node attestor that admitted the asking agent (e.g. <c>join_token</c>); null when no agent asked.</summary>
+    public string? NodeAttestor { get; init; }
+
+    /// <summary>The asking agent's node selectors at issuance (<c>type:value</c>); null when no agent asked.</summary>
+    public IReadOnlyList<string>? NodeSelectors { get; init; }
+
+    /// <summary>
+    /// The selectors the agent reported for the workload it asked for (<c>type:value</c>, at most
+    /// <see cref="IssuanceLimits.MaxWorkloadSelectors"/>). Null: not reported (an admin mint, or an agent
+    /// that does not send them). Empty: the agent asked ahead of any workload (X509-SVIDs are minted
+    /// before a workload first asks for them).
+    /// </summary>
+    public IReadOnlyList<string>? WorkloadSelectors { get; init; }
+
+    /// <summary>Set by the store when read: when the SVID was revoked, or null. Ignored when adding.</summary>
+    public DateTimeOffset? RevokedAt { get; init; }
 }
 
-/// <summary>Filter and paging for issuance records; all set parts must hold.</summary>
+/// <summary>Bounds on what an issuance record keeps from an agent's report.</summary>
+public static class IssuanceLimits
+{
+    /// <summary>Most workload selectors recorded for one SVID; an agent reporting more is refused.</summary>
+    public const int MaxWorkloadSelectors = 64;
+
+    /// <summary>Most characters of all workload selectors of one SVID together (<c>type:value</c> texts).</summary>
+    public const int MaxWorkloadSelectorChars = 8192;
+}
+
+/// <summary>
+/// Filter and paging for issuance records; all set parts must hold. The order depends on the filter, so
+/// that every page is read through an index: with any of serial, SPIFFE ID, entry, caller or authority,
+/// newest first; else with an expiry bound, soonest expiry first; else with <see cref="Revoked"/>, most
+/// recently revoked first; else newest first. A page token is valid only for the filter it came from.
+/// </summary>
 public sealed record IssuanceFilter
 {
     /// <summary>Only this serial.</summary>
@@ -61,6 +96,18 @@ public sealed record IssuanceFilter
 
     /// <summary>Only SVIDs asked for by this caller.</summary>
     public string? Caller { get; init; }
+
+    /// <summary>Only SVIDs signed by this authority (X.509: subject key identifier; JWT: key id).</summary>
+    public string? SigningAuthority { get; init; }
+
+    /// <summary>Only SVIDs whose NotAfter is at or after this (with <see cref="ExpiresBefore"/>: "expiring within").</summary>
+    public DateTimeOffset? ExpiresAtOrAfter { get; init; }
+
+    /// <summary>Only SVIDs whose NotAfter is before this.</summary>
+    public DateTimeOffset? ExpiresBefore { get; init; }
+
+    /// <summary>Only revoked X509-SVIDs.</summary>
+    public bool Revoked { get; init; }
 
     /// <summary>Maximum records per page (1..1000); 0 means 100.</summary>
     public int PageSize { get; init; }

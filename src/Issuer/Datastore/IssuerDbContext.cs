@@ -115,11 +115,13 @@ internal sealed class IssuerDbContext(DbContextOptions<IssuerDbContext> options)
         {
             b.ToTable("issuance_records");
             b.HasKey(r => new { r.Serial, r.Kind }).HasName("pk_issuance_records");
-            b.HasIndex(r => r.SpiffeId).HasDatabaseName("ix_issuance_records_spiffe_id");
-            b.HasIndex(r => r.EntryId).HasDatabaseName("ix_issuance_records_entry_id");
-            b.HasIndex(r => r.Caller).HasDatabaseName("ix_issuance_records_caller");
-            b.HasIndex(r => r.NotAfter).HasDatabaseName("ix_issuance_records_not_after");
-            b.HasIndex(r => r.CreatedAt).HasDatabaseName("ix_issuance_records_created_at");
+            // Each filter's equality column, then the keyset order, so a page is one index range (no sort).
+            b.HasIndex(r => new { r.SpiffeId, r.CreatedAt, r.Serial, r.Kind }).HasDatabaseName("ix_issuance_records_spiffe_id");
+            b.HasIndex(r => new { r.EntryId, r.CreatedAt, r.Serial, r.Kind }).HasDatabaseName("ix_issuance_records_entry_id");
+            b.HasIndex(r => new { r.Caller, r.CreatedAt, r.Serial, r.Kind }).HasDatabaseName("ix_issuance_records_caller");
+            b.HasIndex(r => new { r.SigningAuthority, r.CreatedAt, r.Serial, r.Kind }).HasDatabaseName("ix_issuance_records_signing_authority");
+            b.HasIndex(r => new { r.NotAfter, r.Serial, r.Kind }).HasDatabaseName("ix_issuance_records_not_after");
+            b.HasIndex(r => new { r.CreatedAt, r.Serial, r.Kind }).HasDatabaseName("ix_issuance_records_created_at");
         });
 
         modelBuilder.Entity<RevisionCounterEntity>(b =>
@@ -134,7 +136,7 @@ internal sealed class IssuerDbContext(DbContextOptions<IssuerDbContext> options)
             b.ToTable("revoked_svids");
             b.HasKey(r => new { r.AuthorityId, r.Serial }).HasName("pk_revoked_svids");
             b.HasIndex(r => r.NotAfter).HasDatabaseName("ix_revoked_svids_not_after");
-            b.HasIndex(r => r.Revision).HasDatabaseName("ix_revoked_svids_revision");
+            b.HasIndex(r => new { r.Revision, r.AuthorityId, r.Serial }).HasDatabaseName("ix_revoked_svids_revision");
         });
 
         modelBuilder.Entity<CrlEntity>(b =>

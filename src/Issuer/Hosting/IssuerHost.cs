@@ -69,6 +69,7 @@ internal static class IssuerHost
         services.TryAddSingleton<TrustBundleService>();
         services.TryAddSingleton<X509AuthorityChains>();
         services.TryAddSingleton<EntryService>();
+        services.TryAddSingleton<EntrySimulator>();
         services.TryAddSingleton<ServerSvidProvider>();
         services.TryAddSingleton<CrlService>();
         services.TryAddSingleton<RevocationState>();

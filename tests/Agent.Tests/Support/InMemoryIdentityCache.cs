@@ -25,6 +25,9 @@ internal sealed class InMemoryIdentityCache : IIdentityCache
     /// <summary>When set, JWT-SVIDs are refused as when a workload asked for too many new audiences.</summary>
     public bool RateLimited { get; set; }
 
+    /// <summary>Which workload each entry's SVIDs were handed to, as the agent's own cache notes it.</summary>
+    public ServedWorkloads Served { get; } = new();
+
     /// <summary>Extra X.509 bundles (foreign trust domains) to publish, by trust-domain ID.</summary>
     public Dictionary<string, byte[]> ForeignX509Bundles { get; } = [];
 
@@ -38,6 +41,9 @@ internal sealed class InMemoryIdentityCache : IIdentityCache
             }
         }
     }
+
+    public void NoteServed(IReadOnlyList<WorkloadX509Svid> svids, IReadOnlySet<IdentityIssuer.Attestation.Selectors.Selector> callerSelectors) =>
+        Served.Served(svids, callerSelectors);
 
     /// <summary>Publishes a new snapshot holding <paramref name="svids"/> and the trust domain's bundles.</summary>
     public IdentitySnapshot Publish(params WorkloadX509Svid[] svids)

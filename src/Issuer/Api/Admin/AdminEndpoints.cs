@@ -32,8 +32,16 @@ internal static class AdminEndpoints
             return Results.Ok(new HealthView("ok", ca.TrustDomain.Name, x509.Id, x509.Record.NotAfter, ca.ActiveJwt.KeyId));
         });
 
-        v1.MapPost("/entries", async (EntryInput input, EntryService entries, CancellationToken ct) =>
+        v1.MapPost("/entries/simulate", async (EntrySimulateRequest body, EntrySimulator simulator, CancellationToken ct) =>
+            Results.Ok(await simulator.SimulateAsync(body, ct)));
+
+        v1.MapPost("/entries", async (EntryInput input, HttpRequest request, EntryService entries, EntrySimulator simulator, CancellationToken ct) =>
         {
+            if (IsDryRun(request))
+            {
+                return Results.Ok(await simulator.CreateAsync(input, ct));
+            }
+
             var created = await entries.CreateAsync(input, ct);
             return Results.Created($"/v1/entries/{created.Id}", ToView(created));
         });
@@ -43,11 +51,15 @@ internal static class AdminEndpoints
                 ? Results.Ok(ToView(entry))
                 : throw new NotFoundException($"no entry with id '{InputEcho.Of(id)}'"));
 
-        v1.MapPut("/entries/{id}", async (string id, EntryInput input, EntryService entries, CancellationToken ct) =>
-            Results.Ok(ToView(await entries.UpdateAsync(id, input, ct))));
+        v1.MapPut("/entries/{id}", async (string id, EntryInput input, HttpRequest request, EntryService entries, EntrySimulator simulator, CancellationToken ct) =>
+            IsDryRun(request)
+                ? Results.Ok(await simulator.UpdateAsync(id, input, ct))
+                : Results.Ok(ToView(await entries.UpdateAsync(id, input, ct))));
 
-        v1.MapDelete("/entries/{id}", async (string id, EntryService entries, CancellationToken ct) =>
-            Results.Ok(ToView(await entries.DeleteAsync(id, ct))));
+        v1.MapDelete("/entries/{id}", async (string id, HttpRequest request, EntryService entries, EntrySimulator simulator, CancellationToken ct) =>
+            IsDryRun(request)
+                ? Results.Ok(await simulator.DeleteAsync(id, ct))
+                : Results.Ok(ToView(await entries.DeleteAsync(id, ct))));
 
         v1.MapGet("/entries", async (HttpRequest request, IDataStore store, CancellationToken ct) =>
         {
@@ -175,6 +187,7 @@ internal static class AdminEndpoints
 
         v1.MapAgentAdminApi();
         v1.MapRevocationApi();
+        v1.MapSvidRecordApi();
     }
 
     /// <summary>The self-signed CA is both the SVID's issuer and the bundle root; it is not sent in the chain.</summary>
@@ -265,7 +278,21 @@ internal static class AdminEndpoints
         };
     }
 
-    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+    /// <summary><c>?dryRun=true</c>: compute what the change would do (see <see cref="EntrySimulator"/>) and store nothing.</summary>
+    private static bool IsDryRun(HttpRequest request)
+    {
+        var text = request.Query["dryRun"].ToString();
+        if (text.Length == 0)
+        {
+            return false;
+        }
+
+        return bool.TryParse(text, out var dryRun)
+            ? dryRun
+            : throw new EntryValidationException([new FieldError("dryRun", $"must be true or false (got '{InputEcho.Of(text)}')")]);
+    }
+
+        private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     internal static EntryView ToView(RegistrationEntry e) => new(
         e.Id,

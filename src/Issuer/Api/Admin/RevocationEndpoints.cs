@@ -43,18 +43,11 @@ internal static class RevocationEndpoints
         string? serial = null;
         if (!string.IsNullOrEmpty(body.Serial))
         {
-            var hex = body.Serial.Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
-            if (hex.StartsWith("0x", StringComparison.Ordinal))
-            {
-                hex = hex[2..];
-            }
-
-            if (hex.Length is 0 or > 40 || hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
+            serial = NormalizeSerial(body.Serial);
+            if (serial is null)
             {
                 errors.Add(new("serial", $"'{InputEcho.Of(body.Serial)}' is not a certificate serial number (hex, e.g. as 'openssl x509 -serial' prints it)"));
             }
-
-            serial = hex;
         }
 
         string? spiffeId = null;
@@ -81,7 +74,19 @@ internal static class RevocationEndpoints
         return new SvidSelector(serial, spiffeId, string.IsNullOrEmpty(body.EntryId) ? null : body.EntryId, agentId);
     }
 
-    private static string? CheckId(string field, string value, TrustDomain trustDomain, List<FieldError> errors)
+    /// <summary>A serial as stored (lowercase hex, no colons or 0x), or null when it is not a certificate serial number.</summary>
+    internal static string? NormalizeSerial(string text)
+    {
+        var hex = text.Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
+        if (hex.StartsWith("0x", StringComparison.Ordinal))
+        {
+            hex = hex[2..];
+        }
+
+        return hex.Length is 0 or > 40 || hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit) ? null : hex;
+    }
+
+    internal static string? CheckId(string field, string value, TrustDomain trustDomain, List<FieldError> errors)
     {
         if (!SpiffeId.TryParse(value, out var id, out var error))
         {

@@ -46,7 +46,7 @@ internal sealed class AgentEntryAuthorizer
             return cached.Set;
         }
 
-        var (set, validUntil) = await ComputeAsync(agentId, agent.Node.Selectors, revision, now, cancellationToken);
+        var (set, validUntil) = await ComputeAsync(agentId, agent.Node.Selectors, revision, now, ListAllAsync, cancellationToken);
         _cache[agentId] = new Cached(set, selectorsKey, validUntil);
         return set;
     }
@@ -54,8 +54,34 @@ internal sealed class AgentEntryAuthorizer
     /// <summary>Forgets an agent's cached set (after it re-attests with possibly other selectors).</summary>
     public void Forget(string agentId) => _cache.TryRemove(agentId, out _);
 
+    /// <summary>
+    /// The set an agent with these node selectors is authorized for, computed afresh (never cached) by
+    /// the same code as <see cref="GetAsync"/>, from the store as it is or, with <paramref name="change"/>,
+    /// as it would be after that change (a dry run: nothing is written).
+    /// </summary>
+    public async Task<AuthorizedEntrySet> SimulateAsync(string agentId, IReadOnlyList<string> nodeSelectors, EntryChange? change, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agentId);
+        ArgumentNullException.ThrowIfNull(nodeSelectors);
+        var revision = await _store.GetCurrentRevisionAsync(cancellationToken);
+        var (set, _) = await ComputeAsync(
+            agentId,
+            nodeSelectors,
+            revision,
+            _time.GetUtcNow(),
+            change is null ? ListAllAsync : (filter, ct) => change.Apply(filter, ListAllAsync(filter, ct), ct),
+            cancellationToken);
+        return set;
+    }
+
     /// <summary>The set, and until when it holds: the first expiry of an entry in it or of an alias it came through.</summary>
-    private async Task<(AuthorizedEntrySet Set, DateTimeOffset ValidUntil)> ComputeAsync(string agentId, IReadOnlyList<string> nodeSelectors, long revision, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(AuthorizedEntrySet Set, DateTimeOffset ValidUntil)> ComputeAsync(
+        string agentId,
+        IReadOnlyList<string> nodeSelectors,
+        long revision,
+        DateTimeOffset now,
+        Func<EntryFilter, CancellationToken, IAsyncEnumerable<RegistrationEntry>> listAll,
+        CancellationToken cancellationToken)
     {
         var validUntil = DateTimeOffset.MaxValue;
         var entries = new Dictionary<string, RegistrationEntry>(StringComparer.Ordinal);
@@ -76,7 +102,7 @@ internal sealed class AgentEntryAuthorizer
                 Selectors = selectors,
                 Match = SelectorMatch.Subset,
             };
-            await foreach (var alias in ListAllAsync(aliases, cancellationToken))
+            await foreach (var alias in listAll(aliases, cancellationToken))
             {
                 if (!Expired(alias))
                 {
@@ -93,7 +119,7 @@ internal sealed class AgentEntryAuthorizer
                 continue;
             }
 
-            await foreach (var child in ListAllAsync(new EntryFilter { ParentId = parent }, cancellationToken))
+            await foreach (var child in listAll(new EntryFilter { ParentId = parent }, cancellationToken))
             {
                 Admit(child);
             }

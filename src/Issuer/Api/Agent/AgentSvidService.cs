@@ -45,6 +45,7 @@ internal sealed class AgentSvidService
         }
 
         var csrs = new byte[items.Count][];
+        var reported = new IReadOnlyList<string>?[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
             if (items[i] is null || string.IsNullOrEmpty(items[i].EntryId))
@@ -53,6 +54,7 @@ internal sealed class AgentSvidService
             }
 
             csrs[i] = AgentSvidChain.DecodeCsr(items[i].Csr, $"items[{i}].csr");
+            reported[i] = ReportedSelectors.Read(items[i].WorkloadSelectors, $"items[{i}].workloadSelectors");
         }
 
         var set = await _authorizer.GetAsync(agent, cancellationToken);
@@ -68,6 +70,7 @@ internal sealed class AgentSvidService
                 DnsNames = entry.DnsNames,
                 EntryId = entry.Id,
                 Caller = caller,
+                Context = Context(agent, entry, reported[i]),
             })],
             cancellationToken)
             ?? throw AgentApiException.Forbidden($"agent {caller} was banned or evicted while its request ran; no SVID was issued");
@@ -88,6 +91,7 @@ internal sealed class AgentSvidService
             throw AgentApiException.BadRequest("audience must hold at least one non-empty value");
         }
 
+        var workloadSelectors = ReportedSelectors.Read(request.WorkloadSelectors, "workloadSelectors");
         var set = await _authorizer.GetAsync(agent, cancellationToken);
         var entry = Authorized(agent, set, request.EntryId);
         var minted = await _jwt.MintAsync(
@@ -96,9 +100,13 @@ internal sealed class AgentSvidService
             Capped(entry, "JWT", entry.JwtSvidTtlSeconds, _issuer.MaxJwtSvidTtl),
             entry.Id,
             agent.AgentId.ToString(),
+            Context(agent, entry, workloadSelectors),
             cancellationToken);
         return new MintJwtResponse(minted.SpiffeId.ToString(), minted.Token, minted.ExpiresAt);
     }
+
+    private static SvidIssuanceContext Context(AuthenticatedAgent agent, RegistrationEntry entry, IReadOnlyList<string>? workloadSelectors) =>
+        new(entry.RevisionNumber, agent.Node.AttestationType, agent.Node.Selectors, workloadSelectors);
 
     /// <summary>The entry's lifetime, or the configured maximum (with a warning) when the entry asks for more.</summary>
     private TimeSpan Capped(RegistrationEntry entry, string kind, int ttlSeconds, TimeSpan max)

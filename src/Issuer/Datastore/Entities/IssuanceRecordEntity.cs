@@ -22,4 +22,14 @@ internal sealed class IssuanceRecordEntity
     public string SigningAuthority { get; set; } = string.Empty;
 
     public long CreatedAt { get; set; }
+
+    public long? EntryRevision { get; set; }
+
+    public string? NodeAttestor { get; set; }
+
+    /// <summary>JSON array of <c>type:value</c> strings; null when no agent asked.</summary>
+    public string? NodeSelectors { get; set; }
+
+    /// <summary>JSON array of <c>type:value</c> strings; null when not reported.</summary>
+    public string? WorkloadSelectors { get; set; }
 }
