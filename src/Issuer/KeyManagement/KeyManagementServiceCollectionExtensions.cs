@@ -1,3 +1,4 @@
+using IdentityIssuer.Issuer.KeyManagement.AzureKeyVault;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -57,6 +58,11 @@ public static class KeyManagementServiceCollectionExtensions
         if (string.Equals(options.Type.Trim(), KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
         {
             return new MemoryKeyManager();
+        }
+
+        if (string.Equals(options.Type.Trim(), AzureKeyVaultKeyManagerOptions.TypeName, StringComparison.OrdinalIgnoreCase))
+        {
+            return AzureKeyVaultKeyManager.Create(options.AzureKeyVault, KeyManagerOptions.SectionName, services);
         }
 
         var disk = options.Disk;

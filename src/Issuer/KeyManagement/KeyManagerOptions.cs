@@ -1,3 +1,5 @@
+using IdentityIssuer.Issuer.KeyManagement.AzureKeyVault;
+
 namespace IdentityIssuer.Issuer.KeyManagement;
 
 /// <summary>The <c>KeyManager</c> configuration section: which key manager holds the CA keys.</summary>
@@ -20,4 +22,7 @@ internal sealed class KeyManagerOptions
 
     /// <summary>Settings of the disk key manager.</summary>
     public DiskKeyManagerOptions Disk { get; set; } = new();
+
+    /// <summary>Settings of the Azure Key Vault key manager (<c>Type</c> <c>azure-key-vault</c>).</summary>
+    public AzureKeyVaultKeyManagerOptions AzureKeyVault { get; set; } = new();
 }

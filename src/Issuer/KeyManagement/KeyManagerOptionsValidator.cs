@@ -1,3 +1,4 @@
+using IdentityIssuer.Issuer.KeyManagement.AzureKeyVault;
 using Microsoft.Extensions.Options;
 
 namespace IdentityIssuer.Issuer.KeyManagement;
@@ -12,9 +13,15 @@ internal sealed class KeyManagerOptionsValidator : IValidateOptions<KeyManagerOp
         var errors = new List<string>();
         var type = options.Type?.Trim();
         var isDisk = string.Equals(type, KeyManagerOptions.DiskType, StringComparison.OrdinalIgnoreCase);
-        if (!isDisk && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
+        var isAzureKeyVault = string.Equals(type, AzureKeyVaultKeyManagerOptions.TypeName, StringComparison.OrdinalIgnoreCase);
+        if (!isDisk && !isAzureKeyVault && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
         {
-            errors.Add($"{KeyManagerOptions.SectionName}:Type must be '{KeyManagerOptions.MemoryType}' or '{KeyManagerOptions.DiskType}' (got '{options.Type}')");
+            errors.Add($"{KeyManagerOptions.SectionName}:Type must be '{KeyManagerOptions.MemoryType}', '{KeyManagerOptions.DiskType}' or '{AzureKeyVaultKeyManagerOptions.TypeName}' (got '{options.Type}')");
+        }
+
+        if (isAzureKeyVault)
+        {
+            AzureKeyVaultKeyManagerOptions.Validate(options.AzureKeyVault, KeyManagerOptions.SectionName, errors);
         }
 
         if (isDisk)
