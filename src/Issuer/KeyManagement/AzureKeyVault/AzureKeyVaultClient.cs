@@ -178,8 +178,9 @@ internal sealed class AzureKeyVaultClient
         {
             throw new KeyManagerException($"{_settings}:VaultUri {Vault}: {ex.Message}", isTransient: false, ex);
         }
-        catch (RequestFailedException ex) when (ex.Status == 0)
+        catch (Exception ex) when (ex is RequestFailedException { Status: 0 } || (ex is AggregateException all && all.InnerExceptions.All(e => e is RequestFailedException { Status: 0 })))
         {
+            // Azure.Core throws an AggregateException of the transport failures once every retry failed.
             throw new KeyManagerException(
                 $"cannot reach the vault {Vault} set by {_settings}:VaultUri for {operation} (after {Retries()})", isTransient: true, ex);
         }
