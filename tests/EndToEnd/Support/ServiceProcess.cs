@@ -117,8 +117,8 @@ public abstract class ServiceProcess
         }
     }
 
-    /// <summary>Starts the process with its output captured into <see cref="Log"/>.</summary>
-    protected Process Launch(string fileName, IEnumerable<string> args, string workingDirectory)
+    /// <summary>Starts the process with its output captured into <see cref="Log"/> (and extra environment variables, if given).</summary>
+    protected Process Launch(string fileName, IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string>? env = null)
     {
         if (Current is { HasExited: false })
         {
@@ -126,7 +126,7 @@ public abstract class ServiceProcess
         }
 
         Current?.Dispose();
-        var process = new Process { StartInfo = ChildProcess.StartInfo(fileName, args, env: null, workingDirectory), EnableRaisingEvents = true };
+        var process = new Process { StartInfo = ChildProcess.StartInfo(fileName, args, env, workingDirectory), EnableRaisingEvents = true };
         AppendLog($"--- {ChildProcess.Describe(process.StartInfo)} ---");
         process.OutputDataReceived += (_, e) => AppendLog(e.Data);
         process.ErrorDataReceived += (_, e) => AppendLog(e.Data);
