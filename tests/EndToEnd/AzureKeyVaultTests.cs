@@ -80,6 +80,39 @@ public sealed class AzureKeyVaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Issuer_WhenTheVaultFailsWhileRunning_TurnsUnreadyKeepsRunningAndRecovers()
+    {
+        await using var issuer = IssuerProcess.Create(Settings());
+        foreach (var (name, value) in Environment())
+        {
+            issuer.Environment[name] = value;
+        }
+
+        try
+        {
+            await issuer.StartAsync();
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{issuer.OpsPort.ToString(CultureInfo.InvariantCulture)}/") };
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(new Uri("health/ready", UriKind.Relative))).StatusCode);
+
+            Vault.FailNext(int.MaxValue);
+            var unready = await http.GetAsync(new Uri("health/ready", UriKind.Relative));
+            var mint = await Cli(issuer, "svid", "mint", "x509", "--spiffe-id", "spiffe://example.org/demo/outage", "--write", "outage");
+
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, unready.StatusCode);
+            Assert.NotEqual(0, mint.ExitCode);
+            Assert.False(issuer.HasExited, "the issuer exited when the vault failed");
+
+            Vault.FailNext(0);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(new Uri("health/ready", UriKind.Relative))).StatusCode);
+            (await Cli(issuer, "svid", "mint", "x509", "--spiffe-id", "spiffe://example.org/demo/after", "--write", "after")).ShouldSucceed();
+        }
+        finally
+        {
+            _output.WriteLine(issuer.Log);
+        }
+    }
+
+    [Fact]
     public async Task Run_WhenTheVaultForbidsAccess_ExitsNonZeroNamingTheVaultSetting()
     {
         Vault.Forbidden = true;

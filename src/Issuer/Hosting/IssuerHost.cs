@@ -91,7 +91,8 @@ internal static class IssuerHost
         builder.Services.AddIssuerJobs(configuration);
         builder.Services.AddHealthChecks()
             .AddCheck<DatastoreHealthCheck>("datastore", tags: ["ready"])
-            .AddCheck<CaHealthCheck>("ca", tags: ["ready"]);
+            .AddCheck<CaHealthCheck>("ca", tags: ["ready"])
+            .AddCheck<KeyManagerHealthCheck>("key-manager", tags: ["ready"]);
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
         var admin = configuration.GetSection(AdminApiOptions.SectionName).Get<AdminApiOptions>() ?? new AdminApiOptions();
