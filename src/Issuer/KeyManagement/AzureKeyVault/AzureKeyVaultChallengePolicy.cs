@@ -23,9 +23,6 @@ internal sealed class AzureKeyVaultChallengePolicy : BearerTokenAuthenticationPo
     {
     }
 
-    /// <summary>True once a challenge has been accepted (for tests).</summary>
-    internal bool HasChallenge => _challenge is not null;
-
     /// <inheritdoc />
     protected override ValueTask AuthorizeRequestAsync(HttpMessage message) => AuthorizeRequestCoreAsync(message, async: true);
 

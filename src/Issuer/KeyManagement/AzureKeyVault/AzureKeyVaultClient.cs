@@ -239,7 +239,7 @@ internal sealed class AzureKeyVaultClient
         };
     }
 
-    private string Retries() => _maxRetries == 1 ? "1 retry" : $"{_maxRetries.ToString(CultureInfo.InvariantCulture)} retries ({_settings}:MaxRetries)";
+    private string Retries() => $"{_maxRetries.ToString(CultureInfo.InvariantCulture)} {(_maxRetries == 1 ? "retry" : "retries")} ({_settings}:MaxRetries)";
 
     private static string? ErrorCode(Response response) => Error(response).Code;
 
