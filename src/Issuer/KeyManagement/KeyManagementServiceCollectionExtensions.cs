@@ -1,3 +1,4 @@
+using IdentityIssuer.Issuer.KeyManagement.AzureKeyVault;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -82,6 +83,11 @@ public static class KeyManagementServiceCollectionExtensions
         if (string.Equals(options.Type.Trim(), KeyManagerOptions.AwsKmsType, StringComparison.OrdinalIgnoreCase))
         {
             return AwsKmsKeyManager.Create(options.AwsKms, sectionPath, services);
+        }
+
+        if (string.Equals(options.Type.Trim(), AzureKeyVaultKeyManagerOptions.TypeName, StringComparison.OrdinalIgnoreCase))
+        {
+            return AzureKeyVaultKeyManager.Create(options.AzureKeyVault, sectionPath, services);
         }
 
         var disk = options.Disk;

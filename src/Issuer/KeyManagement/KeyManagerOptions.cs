@@ -1,3 +1,5 @@
+using IdentityIssuer.Issuer.KeyManagement.AzureKeyVault;
+
 namespace IdentityIssuer.Issuer.KeyManagement;
 
 /// <summary>The <c>KeyManager</c> configuration section: which key manager holds the CA keys.</summary>
@@ -32,4 +34,7 @@ internal sealed class KeyManagerOptions
 
     /// <summary>Settings of the AWS KMS key manager (<c>aws-kms</c>).</summary>
     public AwsKmsKeyManagerOptions AwsKms { get; set; } = new();
+
+    /// <summary>Settings of the Azure Key Vault key manager (<c>Type</c> <c>azure-key-vault</c>).</summary>
+    public AzureKeyVaultKeyManagerOptions AzureKeyVault { get; set; } = new();
 }

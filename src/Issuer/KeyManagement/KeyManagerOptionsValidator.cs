@@ -1,3 +1,4 @@
+using IdentityIssuer.Issuer.KeyManagement.AzureKeyVault;
 using Microsoft.Extensions.Options;
 
 namespace IdentityIssuer.Issuer.KeyManagement;
@@ -27,9 +28,10 @@ internal sealed class KeyManagerOptionsValidator : IValidateOptions<KeyManagerOp
         var isDisk = string.Equals(type, KeyManagerOptions.DiskType, StringComparison.OrdinalIgnoreCase);
         var isPkcs11 = string.Equals(type, KeyManagerOptions.Pkcs11Type, StringComparison.OrdinalIgnoreCase);
         var isAwsKms = string.Equals(type, KeyManagerOptions.AwsKmsType, StringComparison.OrdinalIgnoreCase);
-        if (!isDisk && !isPkcs11 && !isAwsKms && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
+        var isAzureKeyVault = string.Equals(type, AzureKeyVaultKeyManagerOptions.TypeName, StringComparison.OrdinalIgnoreCase);
+        if (!isDisk && !isPkcs11 && !isAwsKms && !isAzureKeyVault && !string.Equals(type, KeyManagerOptions.MemoryType, StringComparison.OrdinalIgnoreCase))
         {
-            errors.Add($"{sectionPath}:Type must be '{KeyManagerOptions.MemoryType}', '{KeyManagerOptions.DiskType}', '{KeyManagerOptions.Pkcs11Type}' or '{KeyManagerOptions.AwsKmsType}' (got '{options.Type}')");
+            errors.Add($"{sectionPath}:Type must be '{KeyManagerOptions.MemoryType}', '{KeyManagerOptions.DiskType}', '{KeyManagerOptions.Pkcs11Type}', '{KeyManagerOptions.AwsKmsType}' or '{AzureKeyVaultKeyManagerOptions.TypeName}' (got '{options.Type}')");
         }
 
         if (isPkcs11)
@@ -40,6 +42,11 @@ internal sealed class KeyManagerOptionsValidator : IValidateOptions<KeyManagerOp
         if (isAwsKms)
         {
             AwsKmsKeyManagerOptions.Validate(options.AwsKms, sectionPath, errors);
+        }
+
+        if (isAzureKeyVault)
+        {
+            AzureKeyVaultKeyManagerOptions.Validate(options.AzureKeyVault, sectionPath, errors);
         }
 
         if (isDisk)

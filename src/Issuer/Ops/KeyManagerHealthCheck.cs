@@ -5,11 +5,14 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace IdentityIssuer.Issuer.Ops;
 
 /// <summary>
-/// Ready when the key manager still holds the active X.509 CA key: an HSM whose token was removed,
-/// or whose module failed, makes the issuer unready (it cannot sign) without stopping it.
+/// Ready when the key manager still holds the active X.509 CA key: a remote key manager (a vault,
+/// an HSM) that stops answering or refuses access makes the issuer unready instead of failing every
+/// mint while reporting ready. For the disk and memory managers this is a local lookup.
 /// </summary>
 internal sealed class KeyManagerHealthCheck : IHealthCheck
 {
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
     private readonly CaManager _ca;
     private readonly IKeyManager _keys;
 
@@ -23,20 +26,25 @@ internal sealed class KeyManagerHealthCheck : IHealthCheck
     {
         if (!_ca.IsReady)
         {
-            // The CA check reports this; the key manager is asked once there is a key to look for.
             return HealthCheckResult.Unhealthy("CA not initialized");
         }
 
         var keyId = _ca.ActiveX509.Record.KeyId;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
         try
         {
-            return await _keys.GetKeyAsync(keyId, cancellationToken) is null
-                ? HealthCheckResult.Unhealthy($"the {_keys.Name} key manager no longer has the CA key '{keyId}'")
-                : HealthCheckResult.Healthy($"the {_keys.Name} key manager holds the CA key '{keyId}'");
+            return await _keys.GetKeyAsync(keyId, timeout.Token) is null
+                ? HealthCheckResult.Unhealthy($"key manager '{_keys.Name}' no longer holds the active CA key {keyId}")
+                : HealthCheckResult.Healthy($"key manager '{_keys.Name}' holds the active CA key {keyId}");
         }
         catch (KeyManagerException ex)
         {
-            return HealthCheckResult.Unhealthy($"the {_keys.Name} key manager cannot reach the CA key '{keyId}': {ex.Message}", ex);
+            return HealthCheckResult.Unhealthy($"key manager '{_keys.Name}' failed ({(ex.IsTransient ? "transient" : "permanent")}): {ex.Message}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy($"key manager '{_keys.Name}' did not answer within {Timeout.TotalSeconds:0} s");
         }
     }
 }

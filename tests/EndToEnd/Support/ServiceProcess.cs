@@ -117,7 +117,7 @@ public abstract class ServiceProcess
         }
     }
 
-    /// <summary>Starts the process with its output captured into <see cref="Log"/>.</summary>
+    /// <summary>Starts the process with its output captured into <see cref="Log"/> (and extra environment variables, if given).</summary>
     protected Process Launch(string fileName, IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string>? env = null)
     {
         if (Current is { HasExited: false })

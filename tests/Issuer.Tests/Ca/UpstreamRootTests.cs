@@ -118,7 +118,7 @@ public sealed class UpstreamRootTests : IDisposable
     [Theory]
     [InlineData("Ca:UpstreamCertificateFile", "/etc/upstream.pem", "Ca:Upstream:KeyManager and Ca:UpstreamCertificateFile/Ca:UpstreamKeyFile/Ca:UpstreamBundleFile are mutually exclusive")]
     [InlineData("Ca:Upstream:KeyManager:Type", "memory", "Ca:Upstream:KeyManager:Type 'memory' cannot hold an upstream root")]
-    [InlineData("Ca:Upstream:KeyManager:Type", "vault", "Ca:Upstream:KeyManager:Type must be 'memory' or 'disk' (got 'vault')")]
+    [InlineData("Ca:Upstream:KeyManager:Type", "vault", "Ca:Upstream:KeyManager:Type must be 'memory', 'disk', 'pkcs11', 'aws-kms' or 'azure-key-vault' (got 'vault')")]
     [InlineData("Ca:Upstream:KeyManager:Disk:EncryptionKey", "short", "Ca:Upstream:KeyManager:Disk:EncryptionKey must be 32 bytes in base64")]
     [InlineData("Ca:Upstream:KeyId", "../root", "Ca:Upstream:KeyId '../root' is invalid")]
     [InlineData("Ca:Upstream:KeyType", "ec-p521", "Ca:Upstream:KeyType must be one of")]

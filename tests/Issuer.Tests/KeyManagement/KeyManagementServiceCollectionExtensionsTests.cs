@@ -72,7 +72,7 @@ public sealed class KeyManagementServiceCollectionExtensionsTests : IDisposable
 
         var e = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
 
-        Assert.Contains("KeyManager:Type must be 'memory', 'disk', 'pkcs11' or 'aws-kms' (got 'foo')", e.Failures);
+        Assert.Contains("KeyManager:Type must be 'memory', 'disk', 'pkcs11', 'aws-kms' or 'azure-key-vault' (got 'foo')", e.Failures);
     }
 
     [Theory]

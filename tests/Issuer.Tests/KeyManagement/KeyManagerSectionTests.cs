@@ -16,7 +16,7 @@ public sealed class KeyManagerSectionTests : IDisposable
     {
         var errors = Validate(section, new() { [$"{section}:Type"] = "foo" });
 
-        Assert.Equal([$"{section}:Type must be 'memory' or 'disk' (got 'foo')"], errors);
+        Assert.Equal([$"{section}:Type must be 'memory', 'disk', 'pkcs11', 'aws-kms' or 'azure-key-vault' (got 'foo')"], errors);
     }
 
     [Theory]
