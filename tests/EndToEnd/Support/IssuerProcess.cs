@@ -76,9 +76,6 @@ public class IssuerProcess : ServiceProcess, IAsyncLifetime
     /// <summary>The environment that points the CLI at this issuer, as a user would export it.</summary>
     public IReadOnlyDictionary<string, string> CliEnvironment => new Dictionary<string, string> { ["IDENTITY_ISSUER_ADMIN_SOCKET"] = SocketPath };
 
-    /// <summary>Environment variables set for <c>identity-issuer run</c> (secrets an operator would not write into the file).</summary>
-    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
-
     /// <inheritdoc />
     public override string Name => "issuer";
 
