@@ -149,7 +149,27 @@ internal sealed partial class AwsKmsKeyManager : IKeyManager, IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var alias = AwsKmsAliases.ToAlias(_prefix, keyId);
         var target = await CurrentTargetAsync(alias, cancellationToken);
-        return target is null ? null : await LoadCurrentSignerAsync(keyId, alias, target, cancellationToken);
+        if (target is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await LoadCurrentSignerAsync(keyId, alias, target, cancellationToken);
+        }
+        catch (KeyManagerException)
+        {
+            // A replace may have moved the alias between the lookup and the load (the old key is then
+            // pending deletion): look the alias up once more and load what it names now.
+            var now = await CurrentTargetAsync(alias, cancellationToken);
+            if (now is null || string.Equals(now, target, StringComparison.Ordinal))
+            {
+                throw;
+            }
+
+            return await LoadCurrentSignerAsync(keyId, alias, now, cancellationToken);
+        }
     }
 
     /// <inheritdoc />

@@ -132,9 +132,9 @@ internal sealed partial class CrlService : IDisposable
         };
     }
 
-    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "Signed CRL {CrlNumber} of x509 authority {AuthorityId}: {Count} revoked, next update {NextUpdate:O}")]
+    [LoggerMessage(EventId = 730, Level = LogLevel.Information, Message = "Signed CRL {CrlNumber} of x509 authority {AuthorityId}: {Count} revoked, next update {NextUpdate:O}")]
     private static partial void LogCrlSigned(ILogger logger, string authorityId, long crlNumber, int count, DateTimeOffset nextUpdate);
 
-    [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "Cannot sign the CRL of x509 authority {AuthorityId}: the key manager has no key '{KeyId}'")]
+    [LoggerMessage(EventId = 731, Level = LogLevel.Warning, Message = "Cannot sign the CRL of x509 authority {AuthorityId}: the key manager has no key '{KeyId}'")]
     private static partial void LogKeyMissing(ILogger logger, string authorityId, string keyId);
 }

@@ -109,8 +109,8 @@ public sealed class UpstreamRootTests : IDisposable
         Assert.Equal("upstream-root", first.KeyId);
         Assert.StartsWith("upstream-root-", second.KeyId, StringComparison.Ordinal);
         Assert.NotNull(await _rootKeys.GetKeyAsync(first.KeyId, Ct));
-        Assert.Equal([first.Id, second.Id], (await upstream.ListAsync(Ct)).Select(r => r.Id));
-        Assert.Equal([first.Certificate, second.Certificate], bundle.X509Authorities.Select(a => a.RawData));
+        Assert.Equal(new[] { first.Id, second.Id }.Order(StringComparer.Ordinal), (await upstream.ListAsync(Ct)).Select(r => r.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { first.Certificate, second.Certificate }.Select(Convert.ToHexString).Order(StringComparer.Ordinal), bundle.X509Authorities.Select(a => Convert.ToHexString(a.RawData)).Order(StringComparer.Ordinal));
         using var secondCertificate = X509CertificateLoader.LoadCertificate(second.Certificate);
         Assert.Equal(secondCertificate.SubjectName.RawData, issuer.Ca.PreparedX509!.Certificate.IssuerName.RawData);
     }
